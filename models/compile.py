@@ -1,0 +1,157 @@
+"""Compilation: validated parcels + scenario -> one immutable :class:`Problem`.
+
+Each rule and objective of docs/model.md becomes arrays here, once. Everything is built with
+whole-array numpy operations so that a million parcels compile in seconds.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from models.errors import InfeasibleError, InputError, first_ids
+from models.landuse import CROPLAND, SERVICE, URBAN
+from models.problem import Problem
+from models.scenario import GROUPS, Scenario
+from models.spatial import adjacency, catchments
+
+
+def compile_problem(parcels: gpd.GeoDataFrame, scenario: Scenario, name: str = "") -> Problem:
+    """Turn validated parcels (see :func:`models.parcels.validate_parcels`) into a Problem.
+
+    Raises :class:`InfeasibleError` when some parcel has no allowed use at all, naming the
+    parcels and the rules that exclude every use.
+    """
+    uses = tuple(scenario.land_use)
+    codes = [u.code for u in uses]
+    n, k = len(parcels), len(uses)
+    area = parcels["area_ha"].to_numpy(float)
+    current = parcels["current_use"].map({c: i for i, c in enumerate(codes)}).to_numpy(np.int64)
+    ids = parcels["parcel_id"].to_numpy()
+    col = {c: i for i, c in enumerate(codes)}
+
+    forbidden = _forbidden(parcels, scenario, current, codes)
+    allowed = ~np.logical_or.reduce(list(forbidden.values())) if forbidden else np.ones((n, k), bool)
+    _check_some_use(allowed, forbidden, ids)
+
+    suit = parcels[[f"suit_{c}" for c in codes]].to_numpy(float)
+    benefit = np.array([u.benefit for u in uses])
+    esv = np.array([u.esv for u in uses])
+    change = np.repeat(area[:, None], k, axis=1)
+    change[np.arange(n), current] = 0.0
+
+    quota_names, members, qmin, qmax = _quotas(scenario, codes, uses)
+    balance = _balance(parcels, scenario, current, codes, area) if scenario.rules.cropland_balance else None
+    density = np.array([scenario.population.density.get(c, 0.0) for c in codes])
+
+    districts = tuple(sorted(parcels["district"].unique()))
+    district = np.searchsorted(np.array(districts), parcels["district"].to_numpy(str))
+    unknown = sorted(set(scenario.districts) - set(districts))
+    if unknown:
+        raise InputError(f"scenario: [districts] names {first_ids(unknown)} that no parcel belongs to; "
+                         f"districts in the parcels: {first_ids(list(districts), 10)}")
+    settings = [scenario.districts.get(d) for d in districts]
+    district_urban = np.array([s is not None and s.kind == "urban" for s in settings])
+    target = np.array([np.nan if s is None or s.population_target is None else s.population_target
+                       for s in settings])
+    if not scenario.rules.population_capacity:
+        target[:] = np.nan
+
+    centroids = shapely.get_coordinates(shapely.centroid(parcels.geometry.values))
+    residents = parcels["pop"].to_numpy(float)
+    demand = np.flatnonzero(residents > 0)
+    edges, shared_m = adjacency(parcels.geometry.values)
+    compact = np.isin(codes, scenario.compactness.uses)
+
+    return Problem(
+        name=name or scenario.name, uses=uses, parcel_ids=ids, area=area, current=current,
+        residents=residents, allowed=allowed, forbidden=forbidden,
+        efficiency=area[:, None] * suit * benefit[None, :], ecology=area[:, None] * esv[None, :],
+        change=change, quota_names=quota_names, quota_members=members, quota_min=qmin, quota_max=qmax,
+        balance=balance, capacity=area[:, None] * density[None, :], district=district,
+        districts=districts, district_urban=district_urban, district_target=target, demand=demand,
+        catchment=catchments(centroids, demand, scenario.service.radius_m),
+        service=col.get(SERVICE, -1), compact_uses=compact, edges=edges, edge_length=shared_m / 1000.0,
+        centroids=centroids, objectives=tuple(scenario.objectives),
+        senses=tuple(scenario.objectives.values()),
+        crs=parcels.crs.to_string() if parcels.crs else "",
+    )
+
+
+def _forbidden(parcels: gpd.GeoDataFrame, scenario: Scenario, current: np.ndarray,
+               codes: list[str]) -> dict[str, np.ndarray]:
+    """What each active allocation rule forbids, as bool N×K (docs/model.md, rules 1-4)."""
+    rules, n, k = scenario.rules, len(parcels), len(codes)
+    groups = np.array([u.group for u in scenario.land_use])
+    out: dict[str, np.ndarray] = {}
+    if rules.conversion and scenario.conversion:
+        matrix = np.ones((k, k), bool)
+        for source, targets in scenario.conversion.items():
+            row = np.isin(codes, targets)
+            row[codes.index(source)] = True  # keeping the current use is always allowed
+            matrix[codes.index(source)] = row
+        out["conversion"] = ~matrix[current]
+    if rules.basic_farmland and CROPLAND in codes:
+        mask = np.zeros((n, k), bool)
+        mask[parcels["farmland"].to_numpy(bool)] = True
+        mask[:, codes.index(CROPLAND)] = False
+        out["basic_farmland"] = mask
+    if rules.eco_redline:
+        inside = parcels["eco_redline"].to_numpy(bool)
+        keep = np.repeat((groups == "ecological")[None, :], n, axis=0)
+        if CROPLAND in codes:  # existing cropland may stay; no new cropland
+            crop = codes.index(CROPLAND)
+            keep[:, crop] = current == crop
+        out["eco_redline"] = inside[:, None] & ~keep
+    if rules.urban_boundary and URBAN in codes:
+        urban = codes.index(URBAN)
+        mask = np.zeros((n, k), bool)
+        mask[:, urban] = ~parcels["urban_boundary"].to_numpy(bool) & (current != urban)
+        out["urban_boundary"] = mask
+    return out
+
+
+def _check_some_use(allowed: np.ndarray, forbidden: dict[str, np.ndarray], ids: np.ndarray) -> None:
+    stuck = ~allowed.any(axis=1)
+    if stuck.any():
+        first = int(np.flatnonzero(stuck)[0])
+        rules = [r for r, mask in forbidden.items() if mask[first].any()]
+        raise InfeasibleError(
+            f"parcels {first_ids(ids[stuck].tolist())} may take no land use at all: the rules "
+            f"{', '.join(rules)} together exclude every use (e.g. basic farmland whose current use "
+            "may not be converted to cropland); allow the conversion or fix the zoning flags")
+
+
+def _quotas(scenario: Scenario, codes: list[str], uses: tuple) -> tuple[tuple[str, ...], np.ndarray,
+                                                                        np.ndarray, np.ndarray]:
+    """Quota rows: a membership mask over uses and min/max area in ha (docs/model.md, rule 5)."""
+    if not scenario.rules.quotas:
+        return (), np.zeros((0, len(codes)), bool), np.zeros(0), np.zeros(0)
+    groups = np.array([u.group for u in uses])
+    names, members, low, high = [], [], [], []
+    for key, quota in scenario.quotas.items():
+        if quota.min is None and quota.max is None:
+            continue
+        names.append(key)
+        members.append(groups == key if key in GROUPS else np.array(codes) == key)
+        low.append(quota.min or 0.0)
+        high.append(np.inf if quota.max is None else quota.max)
+    return (tuple(names), np.array(members, bool).reshape(-1, len(codes)), np.array(low, float),
+            np.array(high, float))
+
+
+def _balance(parcels: gpd.GeoDataFrame, scenario: Scenario, current: np.ndarray, codes: list[str],
+             area: np.ndarray) -> np.ndarray | None:
+    """Cropland balance coefficients: new cropland minus cropland lost to construction (rule 6)."""
+    if CROPLAND not in codes:
+        return None
+    crop = codes.index(CROPLAND)
+    weight = area * (parcels["crop_quality"].to_numpy(float) if scenario.rules.quality_weighted_balance
+                     else 1.0)
+    construction = np.array([u.group == "construction" for u in scenario.land_use])
+    coef = np.zeros((len(area), len(codes)))
+    was_crop = current == crop
+    coef[np.ix_(was_crop, construction)] = -weight[was_crop, None]
+    coef[~was_crop, crop] = weight[~was_crop]
+    return coef

@@ -1,0 +1,111 @@
+"""An instance: a folder of parcels and a scenario, loaded and validated together."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from models.compile import compile_problem
+from models.errors import InputError, first_ids
+from models.parcels import RASTER_SUFFIXES, VECTOR_SUFFIXES, read_parcels, validate_parcels
+from models.problem import Problem
+from models.scenario import Scenario, load_scenario
+
+PARCEL_FILES = ("parcels.gpkg", "parcels.parquet", "parcels.shp", "landuse.tif")
+
+
+@dataclass(frozen=True, eq=False)
+class Instance:
+    """Validated parcels (GeoDataFrame) plus the scenario that governs them."""
+
+    parcels: gpd.GeoDataFrame
+    scenario: Scenario
+    path: Path | None = None
+
+    @classmethod
+    def load(cls, path: str | Path, scenario: str | Path | None = None) -> Instance:
+        """Load an instance folder (``parcels.gpkg`` + ``scenario.toml``) or a parcel file.
+
+        Parameters
+        ----------
+        path : an instance folder, or a parcel file (GeoPackage, GeoParquet, Shapefile,
+            land-use GeoTIFF) with ``scenario.toml`` beside it.
+        scenario : another scenario file to apply to the same parcels.
+
+        Examples
+        --------
+        >>> instance = Instance.load("instances/demo")  # doctest: +SKIP
+        >>> problem = instance.compile()                # doctest: +SKIP
+        """
+        path = Path(path)
+        if path.is_dir():
+            found = [path / f for f in PARCEL_FILES if (path / f).exists()]
+            if not found:
+                raise InputError(f"{path}: no parcel file; an instance folder holds one of "
+                                 f"{', '.join(PARCEL_FILES)} and scenario.toml")
+            parcel_file, folder = found[0], path
+        elif path.suffix.lower() in VECTOR_SUFFIXES + RASTER_SUFFIXES:
+            parcel_file, folder = path, path.parent
+        else:
+            raise InputError(f"{path}: not an instance folder or parcel file")
+        chosen = load_scenario(scenario or folder / "scenario.toml")
+        raw = read_parcels(parcel_file, chosen.codes)
+        parcels = validate_parcels(raw, chosen.codes, str(parcel_file))
+        return cls(parcels=parcels, scenario=chosen, path=folder)
+
+    def compile(self) -> Problem:
+        """The numeric problem that every engine reads."""
+        name = self.scenario.name if self.path is None else f"{self.path.name}/{self.scenario.name}"
+        return compile_problem(self.parcels, self.scenario, name)
+
+    def input_hashes(self) -> dict[str, str]:
+        """SHA-256 of every file of the instance folder, for run.json provenance."""
+        if self.path is None:
+            return {}
+        return {f.name: hashlib.sha256(f.read_bytes()).hexdigest()
+                for f in sorted(self.path.iterdir()) if f.is_file()}
+
+    def layout_from_codes(self, codes: pd.Series | np.ndarray, source: str = "layout") -> np.ndarray:
+        """Use indices from land-use codes given in parcel order."""
+        index = {c: i for i, c in enumerate(self.scenario.codes)}
+        values = pd.Series(np.asarray(codes, dtype=object))
+        mapped = values.map(index)
+        if mapped.isna().any():
+            bad = values[mapped.isna()]
+            ids = self.parcels["parcel_id"].to_numpy()[mapped.isna().to_numpy()]
+            raise InputError(f"{source}: unknown land-use codes {sorted(set(map(str, bad)))[:5]} at parcels "
+                             f"{first_ids(ids.tolist())}; allowed: {', '.join(self.scenario.codes)}")
+        return mapped.to_numpy(np.int64)
+
+    def read_layout(self, path: str | Path) -> np.ndarray:
+        """Read a layout: CSV ``parcel_id,use`` or a GeoPackage/any vector file with a ``use`` column."""
+        path = Path(path)
+        if not path.exists():
+            raise InputError(f"{path}: layout file not found")
+        try:
+            table = pd.read_csv(path) if path.suffix.lower() == ".csv" else \
+                gpd.read_file(path, engine="pyogrio")
+        except Exception as exc:
+            raise InputError(f"{path}: cannot read layout ({exc})") from None
+        for col in ("parcel_id", "use"):
+            if col not in table.columns:
+                raise InputError(f"{path}: missing column '{col}'; a layout has columns parcel_id,use")
+        ids = self.parcels["parcel_id"]
+        table = table.astype({"parcel_id": ids.dtype}, errors="ignore")
+        dup = table["parcel_id"][table["parcel_id"].duplicated()]
+        if len(dup):
+            raise InputError(f"{path}: parcel ids listed twice: {first_ids(dup.tolist())}")
+        by_id = table.set_index("parcel_id")["use"]
+        missing = ~ids.isin(by_id.index)
+        if missing.any():
+            raise InputError(f"{path}: no use given for parcels {first_ids(ids[missing].tolist())}; "
+                             "a layout gives one use for every parcel of the instance")
+        extra = ~by_id.index.isin(ids)
+        if extra.any():
+            raise InputError(f"{path}: parcels {first_ids(by_id.index[extra].tolist())} are not in the instance")
+        return self.layout_from_codes(by_id.loc[ids].to_numpy(), str(path))

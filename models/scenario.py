@@ -1,0 +1,194 @@
+"""The plan's rules as data: land-use classes, quotas, conversions, switches, targets, objectives.
+
+A scenario is a TOML file (see docs/scenario.md for every key). Validation happens here, once,
+so that compilation can trust it; every error names the key and the allowed values.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from models.errors import InputError
+from models.landuse import DEFAULT_LAND_USES, LandUse
+
+OBJECTIVES: tuple[str, ...] = ("efficiency", "equity", "ecology", "compactness", "change")
+"""Every objective the model knows, in the order ``evaluate`` returns them."""
+
+NATURAL_SENSE: dict[str, str] = {
+    "efficiency": "max", "equity": "max", "ecology": "max", "compactness": "max", "change": "min",
+}
+GROUPS: tuple[str, ...] = ("agricultural", "ecological", "construction")
+
+Sense = Literal["max", "min"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Quota(_Strict):
+    """Bounds in hectares on the area of one use or one group of uses."""
+
+    min: float | None = Field(None, ge=0)
+    max: float | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Quota:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min:g} ha) is above max ({self.max:g} ha); lower min or raise max")
+        return self
+
+
+class Rules(_Strict):
+    """Switches for the hard constraints of the model; all on by default."""
+
+    conversion: bool = True
+    basic_farmland: bool = True
+    eco_redline: bool = True
+    urban_boundary: bool = True
+    quotas: bool = True
+    cropland_balance: bool = True
+    quality_weighted_balance: bool = False
+    population_capacity: bool = True
+
+
+class District(_Strict):
+    """A township or village: urban or rural, and the population it must house."""
+
+    kind: Literal["urban", "rural"] = "rural"
+    population_target: float | None = Field(None, ge=0)
+
+
+class Population(_Strict):
+    """Housing capacity per hectare of each residential use (persons/ha)."""
+
+    density: dict[str, float] = Field(default_factory=lambda: {"urban": 150.0, "rural": 40.0})
+
+
+class Service(_Strict):
+    """Public-service catchment: residents within ``radius_m`` metres are covered."""
+
+    radius_m: float = Field(3000.0, gt=0)
+
+
+class Compactness(_Strict):
+    """Uses whose patches should be compact (shared boundary between same-use neighbours)."""
+
+    uses: list[str] = Field(default_factory=lambda: ["crop", "forest", "urban"])
+
+
+class Scenario(_Strict):
+    """Everything a plan states, validated; see docs/scenario.md."""
+
+    name: str = "scenario"
+    description: str = ""
+    land_use: list[LandUse] = Field(default_factory=lambda: list(DEFAULT_LAND_USES))
+    rules: Rules = Field(default_factory=Rules)
+    quotas: dict[str, Quota] = Field(default_factory=dict)
+    conversion: dict[str, list[str]] = Field(default_factory=dict)
+    population: Population = Field(default_factory=Population)
+    districts: dict[str, District] = Field(default_factory=dict)
+    service: Service = Field(default_factory=Service)
+    compactness: Compactness = Field(default_factory=Compactness)
+    objectives: dict[str, Sense] = Field(default_factory=lambda: dict(NATURAL_SENSE))
+
+    @property
+    def codes(self) -> list[str]:
+        return [u.code for u in self.land_use]
+
+    @model_validator(mode="after")
+    def _references(self) -> Scenario:
+        codes = self.codes
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"land_use: duplicate codes in {codes}")
+        _known("quotas", self.quotas, [*codes, *GROUPS])
+        _known("conversion", self.conversion, codes)
+        for source, targets in self.conversion.items():
+            _known(f"conversion.{source}", targets, codes)
+        _known("population.density", self.population.density, codes)
+        _known("compactness.uses", self.compactness.uses, codes)
+        _known("objectives", self.objectives, list(OBJECTIVES))
+        if not self.objectives:
+            raise ValueError("objectives: name at least one of " + ", ".join(OBJECTIVES))
+        return self
+
+
+def _known(key: str, names: Any, allowed: list[str]) -> None:
+    for name in names:
+        if name not in allowed:
+            raise ValueError(f"{key}: unknown name '{name}'{_did_you_mean(name, allowed)}; "
+                             f"allowed: {', '.join(allowed)}")
+
+
+def _did_you_mean(name: str, allowed: list[str]) -> str:
+    close = difflib.get_close_matches(str(name), allowed, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def parse_scenario(data: dict[str, Any], source: str = "scenario") -> Scenario:
+    """Validate a scenario given as a dict (e.g. parsed TOML); raise InputError naming the key."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(_explain(exc, source)) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate ``scenario.toml``.
+
+    Examples
+    --------
+    >>> scenario = load_scenario("instances/demo/scenario.toml")  # doctest: +SKIP
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: scenario file not found; every instance needs a scenario.toml") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: TOML syntax error: {exc}; fix the file at that line and column") from None
+    return parse_scenario(data, str(path))
+
+
+def _explain(exc: ValidationError, source: str) -> str:
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            parent = _model_at(err["loc"][:-1])
+            allowed = list(parent.model_fields) if parent else []
+            lines.append(f"unknown key '{key}'{_did_you_mean(str(err['loc'][-1]), allowed)}"
+                         + (f"; allowed here: {', '.join(allowed)}" if allowed else ""))
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"'{key}': {msg}" if err["loc"] else msg)
+    return f"{source}: invalid scenario: " + "; ".join(lines)
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model found by walking ``loc`` from Scenario, for did-you-mean hints."""
+    model: Any = Scenario
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        field = model.model_fields.get(str(part))
+        if field is not None:  # otherwise a dict key such as quotas.<code>: stay on its model
+            model = _inner_model(field.annotation)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
