@@ -206,6 +206,9 @@ class _Land:
             towns.append(xy[pick])
             site[np.hypot(*(xy - xy[pick]).T) < 0.35 * float(np.max(hi - lo))] = -np.inf
         self.towns = np.array(towns)
+        self.town_weight = np.array({1: [1.0], 2: [0.65, 0.35], 3: [0.55, 0.27, 0.18]}[len(towns)])
+        town_ha = self.town_weight * (SHARES["urban"] + TOWN_SERVICE * SHARES["service"]) * self.total
+        self.town_radius = np.sqrt(town_ha * 1e4 / np.pi)  # towns scale with the county
         d_towns = np.hypot(xy[:, None, 0] - self.towns[None, :, 0], xy[:, None, 1] - self.towns[None, :, 1])
         self.d_towns, self.d_town = d_towns, d_towns.min(axis=1)
         main = self.towns[0]
@@ -237,9 +240,9 @@ class _Land:
         suit = {
             "crop": 0.35 * self.flat + 0.25 * near_water + 0.25 * self.soil + 0.15 * nz["crop"],
             "forest": 0.3 * (1 - self.flat) + 0.2 * elev01 + 0.3 * self.moist + 0.2 * nz["forest"],
-            "grass": 0.3 + 0.2 * self.flat + 0.2 * (1 - self.moist) + 0.3 * nz["grass"],
+            "grass": 0.25 + 0.1 * self.flat + 0.25 * (1 - self.moist) + 0.3 * nz["grass"],
             "water": 0.45 * np.exp(-self.d_river / 3000.0) + 0.3 * (1 - elev01) + 0.25 * nz["water"],
-            "urban": 0.3 * self.flat + 0.35 * np.exp(-self.d_town / 4000.0)
+            "urban": 0.3 * self.flat + 0.35 * np.exp(-self.d_towns / (self.town_radius + 2000)).max(axis=1)
                      + 0.2 * np.exp(-self.d_road / 1500.0) + 0.15 * nz["urban"],
             "rural": 0.3 * self.flat + 0.4 * np.exp(-self.d_village / 1500.0)
                      + 0.15 * near_water + 0.15 * nz["rural"],
@@ -248,11 +251,10 @@ class _Land:
             suit[code] = np.where(water, 0.3 * suit[code], suit[code])  # nobody builds or ploughs a lake
         suit["water"] = np.where(water, 0.9 + 0.1 * nz["water"], suit["water"])
 
-        weights = {1: [1.0], 2: [0.65, 0.35], 3: [0.55, 0.27, 0.18]}[len(self.towns)]
         town_of = np.full(n, -1)
         mean_area = total / n
         service = np.zeros(n, bool)
-        for t, share in enumerate(weights):  # compact blobs around each town centre
+        for t, share in enumerate(self.town_weight):  # compact blobs around each town centre
             blob = _take(-(self.d_towns[:, t] + 0.3 * CELL_M * rng.random(n)), area,
                          (SHARES["urban"] + TOWN_SERVICE * SHARES["service"]) * total * share,
                          (use == "grass") & (town_of < 0))
@@ -335,7 +337,9 @@ class _Land:
         use, area = self.use, self.area
         now = {c: float(area[use == c].sum()) for c in CODES}
         built = now["urban"] + now["rural"] + now["service"]
-        quotas = {"crop": {"min": math.floor(0.99 * now["crop"])}, "forest": {"min": math.floor(now["forest"])},
+        # crop and water are capped by water rights (以水定地): grassland cannot all be ploughed or flooded
+        quotas = {"crop": {"min": math.floor(0.99 * now["crop"]), "max": math.ceil(1.1 * now["crop"])},
+                  "forest": {"min": math.floor(now["forest"])}, "water": {"max": math.ceil(1.1 * now["water"])},
                   "urban": {"max": math.ceil(1.35 * now["urban"])},
                   "service": {"min": math.ceil(1.3 * now["service"])},
                   "construction": {"max": math.ceil(1.15 * built)}}

@@ -73,7 +73,9 @@ def compile_problem(parcels: gpd.GeoDataFrame, scenario: Scenario, name: str = "
         districts=districts, district_urban=district_urban, district_target=target, demand=demand,
         catchment=catchments(centroids, demand, scenario.service.radius_m),
         service=col.get(SERVICE, -1), compact_uses=compact, edges=edges, edge_length=shared_m / 1000.0,
-        centroids=centroids, objectives=tuple(scenario.objectives),
+        centroids=centroids, geometry=parcels.geometry.to_numpy(),
+        basic_farmland=parcels["farmland"].to_numpy(bool), eco_redline=parcels["eco_redline"].to_numpy(bool),
+        urban_boundary=parcels["urban_boundary"].to_numpy(bool), objectives=tuple(scenario.objectives),
         senses=tuple(scenario.objectives.values()),
         crs=parcels.crs.to_string() if parcels.crs else "",
     )

@@ -21,6 +21,12 @@ class InfeasibleError(LandallocError):
     exit_code = 1
 
 
+class SolverError(LandallocError):
+    """An engine returned something that evaluate() does not confirm (exit code 3)."""
+
+    exit_code = 3
+
+
 def first_ids(ids: Sequence[object], limit: int = 5) -> str:
     """Format the first offending ids for a message, with a count of the rest."""
     shown = ", ".join(str(i) for i in list(ids)[:limit])

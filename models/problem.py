@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import geopandas as gpd
 import numpy as np
 import scipy.sparse as sp
 
@@ -42,6 +43,8 @@ class Problem:
         len(demand)×N, 1 where parcel j lies within the service radius of demand point d.
     service : column of the public-service use (-1 when the classification has none).
     edges (E×2, i<j), edge_length (km) : rook/shared-edge adjacency; compact_uses : K bool.
+    centroids (N×2, m), geometry (shapely polygons), crs : where parcels are, for maps and files.
+    basic_farmland, eco_redline, urban_boundary : the zoning flags (bool N), for maps.
     objectives, senses : the scenario's objectives and their senses ("max"/"min").
     """
 
@@ -73,6 +76,10 @@ class Problem:
     edges: np.ndarray
     edge_length: np.ndarray
     centroids: np.ndarray
+    geometry: np.ndarray
+    basic_farmland: np.ndarray
+    eco_redline: np.ndarray
+    urban_boundary: np.ndarray
     objectives: tuple[str, ...]
     senses: tuple[str, ...]
     crs: str = ""
@@ -125,6 +132,14 @@ class Problem:
         pop = self.residents[self.demand]
         return sp.csr_matrix((pop, (np.arange(len(pop)), self.district[self.demand])),
                              shape=(len(pop), len(self.districts)))
+
+    def parcel_frame(self) -> gpd.GeoDataFrame:
+        """Parcel ids, today's use, district and zoning flags with geometry: the base of every map."""
+        return gpd.GeoDataFrame({
+            "parcel_id": self.parcel_ids, "current_use": np.array(self.codes, dtype=object)[self.current],
+            "district": np.array(self.districts, dtype=object)[self.district],
+            "farmland": self.basic_farmland, "eco_redline": self.eco_redline,
+            "urban_boundary": self.urban_boundary}, geometry=self.geometry, crs=self.crs or None)
 
     @property
     def current_layout(self) -> np.ndarray:
