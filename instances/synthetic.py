@@ -35,7 +35,7 @@ ORIGIN = (380_000.0, 4_290_000.0)
 CELL_M = 500.0
 """Side of a grid cell (25 ha); polygons have the same mean area."""
 CODES: tuple[str, ...] = tuple(u.code for u in DEFAULT_LAND_USES)
-SHARES = {"water": 0.047, "urban": 0.036, "rural": 0.028, "service": 0.009, "crop": 0.145, "forest": 0.095}
+SHARES = {"water": 0.047, "urban": 0.036, "rural": 0.028, "service": 0.008, "crop": 0.145, "forest": 0.095}
 """Target area shares of today's uses; grassland takes the rest (about 64 %)."""
 TOWN_SERVICE = 0.6
 """Part of the service land that lies in towns; the rest is in the largest villages."""
@@ -173,7 +173,7 @@ class _Land:
                                      ORIGIN[1] + (shape[0] - rows.ravel() - 0.5) * CELL_M])
         tree = cKDTree(line)
         river_r = tree.query(raster_xy)[0].reshape(shape)
-        self.river_half = max(0.6 * CELL_M, 0.003 * cross)
+        self.river_half = max(0.5 * CELL_M, 0.003 * cross)
         self.d_river = tree.query(self.xy)[0]
 
         rugged = _logistic(2.0 * _field(rng, shape, 10) - 0.5)
@@ -217,7 +217,7 @@ class _Land:
         segments += [(self.towns[i], self.towns[i + 1]) for i in range(len(towns) - 1)]
         self.d_road = np.min([_segment_distance(xy, a, b) for a, b in segments], axis=0)
 
-        weight = self.flat * (0.3 + np.exp(-self.d_river / 5000.0)) * (self.d_town > 2500) * ~channel
+        weight = self.flat * (0.3 + np.exp(-self.d_river / 5000.0)) * (self.d_towns > self.town_radius + 1000).all(axis=1) * ~channel
         keys = np.log(np.maximum(weight, 1e-300)) + rng.gumbel(size=n)  # weighted draw, no replacement
         chosen = np.argsort(-keys, kind="stable")[:max(5, round(n / 90))]
         self.villages = xy[chosen]
@@ -270,7 +270,9 @@ class _Land:
         idx = np.flatnonzero(rural)
         idx = idx[np.lexsort((self.d_village[idx], self.near_village[idx]))]
         heart = idx[np.unique(self.near_village[idx], return_index=True)[1]]
-        heart = heart[np.argsort(-self.village_size[self.near_village[heart]], kind="stable")]
+        village_ha = np.bincount(self.near_village[rural], area[rural], len(self.villages))[self.near_village[heart]]
+        order = np.argsort(-village_ha, kind="stable")
+        heart = heart[order][village_ha[order] > 1.5 * mean_area]  # villages of two parcels or more
         service[heart[:round((1 - TOWN_SERVICE) * SHARES["service"] * total / mean_area)]] = True
         use[service] = "service"
         use[_take(suit["crop"] + 0.1 * rng.random(n), area, SHARES["crop"] * total, use == "grass")] = "crop"
@@ -309,14 +311,14 @@ class _Land:
         """Townships: Voronoi regions of seats (the towns, then far-apart large villages)."""
         n_districts = int(np.clip(round(1.5 * math.log2(self.n / 150)), 4, 12))
         seats = list(self.towns)
-        gap = np.min([np.hypot(*(self.villages - s).T) for s in seats], axis=0)
-        size = self.village_size / self.village_size.max()
-        for _ in range(min(n_districts - len(seats), len(self.villages))):
+        lived = np.unique(self.near_village[(self.use == "rural") & (self.town_of < 0)])
+        villages, size = self.villages[lived], self.village_size[lived] / self.village_size.max()
+        gap = np.min([np.hypot(*(villages - s).T) for s in seats], axis=0)
+        for _ in range(min(n_districts - len(seats), len(villages))):
             pick = int(np.argmax(gap * (0.6 + 0.4 * size)))
-            seats.append(self.villages[pick])
-            gap = np.minimum(gap, np.hypot(*(self.villages - self.villages[pick]).T))
+            seats.append(villages[pick])
+            gap = np.minimum(gap, np.hypot(*(villages - villages[pick]).T))
         self.district = cKDTree(np.array(seats)).query(self.xy)[1]
-        self.n_urban_districts = len(self.towns)
 
     def table(self, geometry: np.ndarray) -> gpd.GeoDataFrame:
         """The parcel table of the data contract, rounded so that files stay byte-stable."""
@@ -343,23 +345,26 @@ class _Land:
                   "urban": {"max": math.ceil(1.35 * now["urban"])},
                   "service": {"min": math.ceil(1.3 * now["service"])},
                   "construction": {"max": math.ceil(1.15 * built)}}
-        room = min(quotas["urban"]["max"] - now["urban"],
-                   quotas["construction"]["max"] - built - (quotas["service"]["min"] - now["service"]))
+        free_built = quotas["construction"]["max"] - built - (quotas["service"]["min"] - now["service"])
         count = self.district.max() + 1
+        urban = np.arange(count) < len(self.towns)
         pop = np.bincount(self.district, self.pop, count)
         capacity = np.bincount(self.district, area * (DENSITY["urban"] * (use == "urban")
                                                       + DENSITY["rural"] * (use == "rural")), count)
-        open_land = self.urban_boundary & ~np.isin(use, ["urban", "service"])
-        udb_room = np.bincount(self.district, area * open_land, count)
-        districts: dict[str, dict[str, Any]] = {}
-        for d in range(count):  # a dozen townships at most
-            urban = d < self.n_urban_districts
-            growth = self.rng.uniform(*((1.16, 1.2) if d == 0 else (1.1, 1.15) if urban else (0.8, 0.9)))
-            reach = capacity[d] + (DENSITY["urban"] * min(udb_room[d], room) if urban
-                                   else DENSITY["rural"] * room)
-            districts[f"T{d + 1:02d}"] = {"kind": "urban" if urban else "rural",
-                                          "population_target": float(math.floor(min(growth * pop[d],
-                                                                                    0.8 * reach)))}
+        udb_room = np.bincount(self.district, area * (self.urban_boundary & ~np.isin(use, ["urban", "service"])),
+                               count)
+        growth = np.where(urban, self.rng.uniform(1.1, 1.15, count), self.rng.uniform(0.8, 0.9, count))
+        # the county seat grows fastest, beyond what its housing holds today
+        growth[0] = max(self.rng.uniform(1.16, 1.2), 1.03 * capacity[0] / max(pop[0], 1.0))
+        # villages that shrinking townships can give up free construction land for towns (增减挂钩)
+        rural_ha = np.bincount(self.district, area * (use == "rural"), count)
+        spare = np.maximum(0.0, rural_ha - growth * pop / DENSITY["rural"])[~urban].sum()
+        urban_room = min(quotas["urban"]["max"] - now["urban"], free_built + spare)
+        reach = np.where(urban, capacity + DENSITY["urban"] * np.minimum(udb_room, urban_room),
+                         capacity + DENSITY["rural"] * free_built)
+        target = np.floor(np.minimum(growth * pop, 0.8 * reach))
+        districts = {f"T{d + 1:02d}": {"kind": "urban" if urban[d] else "rural",
+                                       "population_target": float(target[d])} for d in range(count)}
         conversion = {c: list(CODES) for c in ("crop", "forest", "grass")}
         conversion |= {"water": ["water"], "urban": ["urban", "service"], "service": ["service", "urban"],
                        "rural": ["rural", "crop", "grass", "forest", "urban", "service"]}

@@ -46,7 +46,7 @@ class Evaluation:
 
     @property
     def violation(self) -> np.ndarray:
-        return np.maximum(0.0, -self.slack)
+        return np.maximum(0.0, -self.slack) + 0.0  # + 0.0 turns -0.0 into 0.0
 
     @property
     def feasible(self) -> np.ndarray:

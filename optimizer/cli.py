@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from models import Instance, LandallocError, evaluate
 from optimizer.console import evaluation_summary, instance_summary
@@ -16,7 +17,7 @@ app = typer.Typer(help="Multi-objective land-use allocation for territorial spat
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 instance_app = typer.Typer(help="Create instances.", no_args_is_help=True)
 app.add_typer(instance_app, name="instance")
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 120)
 
 
 @app.command()
@@ -64,24 +65,15 @@ def generate(parcels: Annotated[int, typer.Option(min=4, help="number of parcels
 
 
 def main() -> None:
-    """Entry point: every LandallocError becomes one readable paragraph and its exit code."""
-    try:
-        app(standalone_mode=False)
-    except LandallocError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/bold red] {exc}", soft_wrap=True)
-        sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
-        Console(stderr=True).print("interrupted")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
+    """Entry point: every LandallocError becomes one readable paragraph and its exit code.
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2)
-        raise
+    Usage errors are click's (exit 2); anything else is a bug and keeps its traceback.
+    """
+    try:
+        app()
+    except LandallocError as exc:
+        Console(stderr=True).print(f"[bold red]error:[/bold red] {escape(str(exc))}", soft_wrap=True)
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":

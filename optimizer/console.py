@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from models import Evaluation, Instance, Problem
@@ -66,7 +67,7 @@ def evaluation_summary(console: Console, problem: Problem, result: Evaluation, t
         constraints.add_column(col, justify="left" if col == "constraint" else "right")
     for rec in result.constraint_table(row).itertuples():
         status = "[green]holds[/green]" if rec.holds else "[red]VIOLATED[/red]"
-        constraints.add_row(rec.constraint, f"{rec.slack:,.2f}", f"{rec.violation:,.2f}", status)
+        constraints.add_row(escape(rec.constraint), f"{rec.slack:,.2f}", f"{rec.violation:,.2f}", status)
     console.print(constraints)
     verdict = "[green]feasible[/green]" if result.feasible[row] else \
         f"[red]infeasible[/red] ({int((~result.constraint_table(row)['holds']).sum())} constraints violated)"

@@ -1,0 +1,54 @@
+"""Shared pieces of the benchmarks: instances by size, timing, and the results table."""
+
+from __future__ import annotations
+
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from models import Problem, compile_problem, parse_scenario
+from models.parcels import validate_parcels
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def synthetic_parcels(n: int, seed: int = 0):
+    """A validated synthetic county of n grid parcels and its scenario."""
+    from instances import generate_county
+
+    parcels, scenario = generate_county(n, seed)
+    chosen = parse_scenario(scenario)
+    return validate_parcels(parcels, chosen.codes), chosen
+
+
+def synthetic_problem(n: int, seed: int = 0) -> Problem:
+    parcels, scenario = synthetic_parcels(n, seed)
+    return compile_problem(parcels, scenario)
+
+
+def median_seconds(action: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    """Median wall time of ``repeat`` runs, and the last run's result."""
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def write_table(rows: list[dict[str, Any]], name: str, title: str) -> Path:
+    """Write results as CSV and a Markdown table (with the machine) under benchmarks/results."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    table = pd.DataFrame(rows)
+    table.to_csv(RESULTS / f"{name}.csv", index=False)
+    import os
+
+    header = (f"# {title}\n\nMachine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
+              f"{platform.python_version()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.\n\n")
+    (RESULTS / f"{name}.md").write_text(header + table.to_markdown(index=False, floatfmt=".4g") + "\n")
+    return RESULTS / f"{name}.md"

@@ -1,0 +1,82 @@
+"""The command line through its real entry point (the installed ``landalloc`` script)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from instances import bundled
+
+LANDALLOC = str(Path(sys.executable).parent / "landalloc")
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([LANDALLOC, *args], capture_output=True, text=True, cwd=cwd, timeout=600,
+                          env={"COLUMNS": "200", "PATH": str(Path(sys.executable).parent)})
+
+
+def test_demo_summarises_and_evaluates():
+    done = run("demo")
+    assert done.returncode == 0, done.stderr
+    for fragment in ("parcels", "Land use today", "basic_farmland", "Current layout: objectives",
+                     "efficiency", "quota_min[crop]", "population["):
+        assert fragment in done.stdout, fragment
+
+
+def _layout_csv(tmp_path: Path, instance: str, change: dict[int, str] | None = None) -> Path:
+    import geopandas as gpd
+
+    parcels = gpd.read_file(bundled(instance) / "parcels.gpkg", layer="parcels")
+    table = pd.DataFrame({"parcel_id": parcels["parcel_id"], "use": parcels["current_use"]})
+    for parcel, use in (change or {}).items():
+        table.loc[table["parcel_id"] == parcel, "use"] = use
+    path = tmp_path / "layout.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
+def test_check_exit_codes(tmp_path):
+    # tiny today: the western district houses 300 of the 400 residents it must -> infeasible (1)
+    today = run("check", str(bundled("tiny")), str(_layout_csv(tmp_path, "tiny")))
+    assert today.returncode == 1, today.stdout + today.stderr
+    assert "VIOLATED" in today.stdout and "population[west]" in today.stdout
+    # parcel 6 (cropland inside the boundary) built up: 450 housed, and 3 ha of cropland remain
+    grown = run("check", str(bundled("tiny")), str(_layout_csv(tmp_path, "tiny", {6: "urban", 7: "crop"})))
+    assert grown.returncode == 0, grown.stdout + grown.stderr
+    assert "feasible" in grown.stdout
+
+
+def test_check_bad_input_exit_2(tmp_path):
+    path = _layout_csv(tmp_path, "tiny", {3: "orchard"})
+    done = run("check", str(bundled("tiny")), str(path))
+    assert done.returncode == 2
+    assert "orchard" in done.stderr and "Traceback" not in done.stderr
+    missing = run("check", str(tmp_path / "nowhere"), str(path))
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+
+def test_generate_is_deterministic_and_loadable(tmp_path):
+    for out in ("a", "b"):
+        done = run("instance", "generate", "--parcels", "400", "--seed", "3", "--out", str(tmp_path / out / "c"))
+        assert done.returncode == 0, done.stderr
+    assert (tmp_path / "a/c/scenario.toml").read_bytes() == (tmp_path / "b/c/scenario.toml").read_bytes()
+    from models import Instance
+
+    first, second = Instance.load(tmp_path / "a/c"), Instance.load(tmp_path / "b/c")
+    pd.testing.assert_frame_equal(first.parcels, second.parcels)
+    assert first.compile().n_parcels == 400
+
+
+def test_generate_refuses_to_overwrite(tmp_path):
+    assert run("instance", "generate", "--parcels", "100", "--out", str(tmp_path / "x")).returncode == 0
+    again = run("instance", "generate", "--parcels", "100", "--out", str(tmp_path / "x"))
+    assert again.returncode == 2 and "force" in again.stderr
+
+
+@pytest.mark.parametrize("args", [["instance", "generate", "--parcels", "x", "--out", "y"], ["nonsense"]])
+def test_usage_errors_exit_2(args):
+    assert run(*args).returncode == 2
