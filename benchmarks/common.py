@@ -50,5 +50,5 @@ def write_table(rows: list[dict[str, Any]], name: str, title: str) -> Path:
 
     header = (f"# {title}\n\nMachine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
               f"{platform.python_version()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.\n\n")
-    (RESULTS / f"{name}.md").write_text(header + table.to_markdown(index=False, floatfmt=".4g") + "\n")
+    (RESULTS / f"{name}.md").write_text(header + table.astype(object).to_markdown(index=False, floatfmt=".4g") + "\n")
     return RESULTS / f"{name}.md"

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from models.errors import InputError
 from models.problem import Problem
@@ -73,13 +73,15 @@ class _Rows:
     flat: np.ndarray
 
 
-def evaluate(problem: Problem, layouts: np.ndarray) -> Evaluation:
+def evaluate(problem: Problem, layouts: np.ndarray, objectives: Sequence[str] | None = None) -> Evaluation:
     """Evaluate a batch of layouts (P×N use indices, or one layout of length N).
 
     Parameters
     ----------
     problem : the compiled problem.
     layouts : int array P×N (or N) of land-use column indices.
+    objectives : compute only these objectives (the others are NaN); default all. Engines
+        that optimise two objectives skip the cost of the rest; constraints are always computed.
 
     Returns
     -------
@@ -91,14 +93,18 @@ def evaluate(problem: Problem, layouts: np.ndarray) -> Evaluation:
     >>> result.objective("efficiency"), result.feasible     # doctest: +SKIP
     """
     x = check_layouts(problem, layouts)
+    wanted = tuple(OBJECTIVES if objectives is None else objectives)
+    unknown = [o for o in wanted if o not in OBJECTIVES]
+    if unknown:
+        raise InputError(f"unknown objectives {unknown}; choose among {', '.join(OBJECTIVES)}")
     names, scale = constraint_names(problem)
     step = max(1, CHUNK_ELEMENTS // max(1, problem.n_parcels))
     chunks = [x[s:s + step] for s in range(0, len(x), step)]
     if len(chunks) > 1:
         with ThreadPoolExecutor(max_workers=min(len(chunks), os.cpu_count() or 1)) as pool:
-            parts = list(pool.map(lambda c: _evaluate_rows(problem, c), chunks))
+            parts = list(pool.map(lambda c: _evaluate_rows(problem, c, wanted), chunks))
     else:
-        parts = [_evaluate_rows(problem, c) for c in chunks]
+        parts = [_evaluate_rows(problem, c, wanted) for c in chunks]
     objectives = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, len(OBJECTIVES)))
     slack = np.concatenate([p[1] for p in parts]) if parts else np.zeros((0, len(names)))
     return Evaluation(objectives, slack, names, scale)
@@ -138,11 +144,13 @@ def constraint_names(problem: Problem) -> tuple[tuple[str, ...], np.ndarray]:
     return tuple(names), np.maximum(1.0, np.abs(np.array(scale, float)))
 
 
-def _evaluate_rows(problem: Problem, use: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _evaluate_rows(problem: Problem, use: np.ndarray, wanted: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     base = np.arange(problem.n_parcels, dtype=np.int64) * problem.n_uses
     rows = _Rows(use, base[None, :] + use)
-    objectives = np.column_stack([efficiency(problem, rows), equity(problem, rows), ecology(problem, rows),
-                                  compactness(problem, rows), change(problem, rows)])
+    objectives = np.full((len(use), len(OBJECTIVES)), np.nan)
+    for j, name in enumerate(OBJECTIVES):
+        if name in wanted:
+            objectives[:, j] = OBJECTIVE_FUNCTIONS[name](problem, rows)
     slack = np.column_stack([allocation_rules(problem, rows), area_quotas(problem, rows),
                              cropland_balance(problem, rows), population_capacity(problem, rows)])
     return objectives, slack
@@ -175,18 +183,26 @@ def equity(problem: Problem, rows: _Rows) -> np.ndarray:
     land; ``cov_D = sum_{d in D} p_d z_d / sum_{d in D} p_d``; equity = ``min_D cov_D`` over
     districts with residents (0 when nobody lives in the county or there is no service use).
     """
-    p = len(rows.use)
     if problem.service < 0 or len(problem.demand) == 0:
-        return np.zeros(p)
-    layout, parcel = np.nonzero(rows.use == problem.service)
-    indptr = np.searchsorted(layout, np.arange(p + 1))
-    service = sp.csr_matrix((np.ones(len(parcel)), parcel, indptr), shape=(p, problem.n_parcels))
-    covered = (service @ problem.catchment_by_parcel) > 0            # P × demand, sparse bool
-    weights = problem.demand_weights                                   # demand × districts
-    reached = np.asarray((covered.astype(np.float64) @ weights).todense())
-    total = np.asarray(weights.sum(axis=0)).ravel()
+        return np.zeros(len(rows.use))
+    catchment = problem.catchment_by_parcel                       # N × demand, CSR
+    pop = problem.residents[problem.demand]
+    district = problem.district[problem.demand]
+    n_districts = len(problem.districts)
+    total = np.bincount(district, weights=pop, minlength=n_districts)
     inhabited = total > 0
-    return (reached[:, inhabited] / total[inhabited]).min(axis=1)
+    out = np.zeros(len(rows.use))
+    for p, layout in enumerate(rows.use):  # per layout: cost grows with its service parcels only
+        service = np.flatnonzero(layout == problem.service)
+        starts, counts = catchment.indptr[service], np.diff(catchment.indptr)[service]
+        if counts.sum() == 0:
+            continue
+        positions = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        covered = np.zeros(len(pop), bool)
+        covered[catchment.indices[positions]] = True
+        reached = np.bincount(district[covered], weights=pop[covered], minlength=n_districts)
+        out[p] = (reached[inhabited] / total[inhabited]).min()
+    return out
 
 
 def compactness(problem: Problem, rows: _Rows) -> np.ndarray:
@@ -196,8 +212,14 @@ def compactness(problem: Problem, rows: _Rows) -> np.ndarray:
     """
     if len(problem.edges) == 0 or not problem.compact_uses.any():
         return np.zeros(len(rows.use))
-    left = rows.use[:, problem.edges[:, 0]]
-    same = (left == rows.use[:, problem.edges[:, 1]]) & problem.compact_uses[left]
+    code = np.where(problem.compact_uses, np.arange(problem.n_uses), -1).astype(rows.use.dtype)[rows.use]
+    left = np.take(code, problem.edges[:, 0], axis=1)  # np.take: 4x faster than code[:, idx]
+    same = (left == np.take(code, problem.edges[:, 1], axis=1)) & (left >= 0)
+    lengths, groups = problem.edge_length_groups
+    if len(lengths) == 1:  # square grids: count instead of weighting
+        return np.count_nonzero(same, axis=1) * lengths[0]
+    if groups:  # rectangular grids: a count per edge length
+        return sum(np.count_nonzero(same[:, g], axis=1) * w for w, g in zip(lengths, groups))
     return same @ problem.edge_length
 
 
@@ -236,9 +258,12 @@ def population_capacity(problem: Problem, rows: _Rows) -> np.ndarray:
     targeted = np.flatnonzero(np.isfinite(problem.district_target))
     if len(targeted) == 0:
         return np.zeros((len(rows.use), 0))
-    per_parcel = problem.capacity.reshape(-1)[rows.flat]                       # P×N
-    capacity = _group_sum(per_parcel, problem.district, len(problem.districts))  # P×D
+    capacity = _group_sum(problem.capacity.reshape(-1)[rows.flat], problem.district, len(problem.districts))
     return capacity[:, targeted] - problem.district_target[targeted][None, :]
+
+
+OBJECTIVE_FUNCTIONS = {"efficiency": efficiency, "equity": equity, "ecology": ecology,
+                       "compactness": compactness, "change": change}
 
 
 def area_by_use(problem: Problem, layouts: np.ndarray) -> np.ndarray:
@@ -248,7 +273,13 @@ def area_by_use(problem: Problem, layouts: np.ndarray) -> np.ndarray:
 
 
 def _group_sum(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
-    """Row-wise ``bincount``: out[p, g] = sum of values[p, i] over i with groups[(p,) i] == g."""
-    p = values.shape[0]
-    keys = np.broadcast_to(groups, values.shape).astype(np.int64) + n_groups * np.arange(p)[:, None]
-    return np.bincount(keys.ravel(), weights=values.ravel(), minlength=p * n_groups).reshape(p, n_groups)
+    """Row-wise ``bincount``: out[p, g] = sum of values[p, i] over i with groups[(p,) i] == g.
+
+    One bincount per row: no P×N key array, and each row stays in cache.
+    """
+    values = np.atleast_2d(values)
+    out = np.empty((values.shape[0], n_groups))
+    for p in range(values.shape[0]):
+        key = groups if groups.ndim == 1 else groups[p]
+        out[p] = np.bincount(key, weights=values[p], minlength=n_groups)
+    return out

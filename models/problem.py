@@ -127,11 +127,12 @@ class Problem:
         return self.catchment.T.tocsr()
 
     @cached_property
-    def demand_weights(self) -> sp.csr_matrix:
-        """Residents of each demand point by district (demand × districts), for coverage shares."""
-        pop = self.residents[self.demand]
-        return sp.csr_matrix((pop, (np.arange(len(pop)), self.district[self.demand])),
-                             shape=(len(pop), len(self.districts)))
+    def edge_length_groups(self) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Distinct edge lengths and the edges of each (grids have one or two)."""
+        lengths, inverse = np.unique(self.edge_length, return_inverse=True)
+        if len(lengths) > 4:
+            return lengths, []
+        return lengths, [np.flatnonzero(inverse == g) for g in range(len(lengths))]
 
     def parcel_frame(self) -> gpd.GeoDataFrame:
         """Parcel ids, today's use, district and zoning flags with geometry: the base of every map."""
