@@ -11,8 +11,6 @@ parcel table and the scenario on any machine. Every step is a whole-array operat
 from __future__ import annotations
 
 import math
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,11 +20,13 @@ import pandas as pd
 import shapely
 import tomli_w
 from scipy.ndimage import gaussian_filter, gaussian_filter1d
+from scipy.special import expit
 from scipy.spatial import cKDTree
 
 from models.errors import InputError
+from models.files import atomic_folder
 from models.landuse import DEFAULT_LAND_USES
-from models.scenario import NATURAL_SENSE, parse_scenario
+from models.scenario import NATURAL_SENSE, Rules, parse_scenario
 
 CRS = "EPSG:32649"
 """WGS 84 / UTM zone 49N: metres, and the zone that covers Ordos."""
@@ -120,10 +120,6 @@ def _field(rng: np.random.Generator, shape: tuple[int, int], sigma: float) -> np
     return (z - z.mean()) / z.std()
 
 
-def _logistic(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
-
-
 def _take(score: np.ndarray, area: np.ndarray, target: float, eligible: np.ndarray) -> np.ndarray:
     """The highest-scoring eligible parcels whose cumulative area is closest to ``target`` ha."""
     idx = np.flatnonzero(eligible)
@@ -176,7 +172,7 @@ class _Land:
         self.river_half = max(0.5 * CELL_M, 0.003 * cross)
         self.d_river = tree.query(self.xy)[0]
 
-        rugged = _logistic(2.0 * _field(rng, shape, 10) - 0.5)
+        rugged = expit(2.0 * _field(rng, shape, 10) - 0.5)
         angle = rng.uniform(0, 2 * np.pi)
         trend = (np.cos(angle) * cols + np.sin(angle) * rows) / max(shape)
         elev = (1300 + 45 * _field(rng, shape, 16) + 20 * _field(rng, shape, 6) + 60 * trend
@@ -188,9 +184,9 @@ class _Land:
         self.elev, self.slope = self.sample(elev), self.sample(slope)
         self.low = self.sample(local_low / local_low.std())
         self.flat = np.exp(-self.slope / 3.0)
-        self.soil = self.sample(_logistic(1.5 * _field(rng, shape, 4)))
-        self.moist = self.sample(_logistic(_field(rng, shape, 5) + local_low / local_low.std()))
-        self.noise = {c: self.sample(_logistic(1.5 * _field(rng, shape, 2))) for c in CODES}
+        self.soil = self.sample(expit(1.5 * _field(rng, shape, 4)))
+        self.moist = self.sample(expit(_field(rng, shape, 5) + local_low / local_low.std()))
+        self.noise = {c: self.sample(expit(1.5 * _field(rng, shape, 2))) for c in CODES}
         self.wet_noise = self.sample(_field(rng, shape, 2))
 
     def _settlements(self) -> None:
@@ -213,11 +209,13 @@ class _Land:
         self.d_towns, self.d_town = d_towns, d_towns.min(axis=1)
         main = self.towns[0]
         shift = rng.uniform(-0.2, 0.2, 2) * (hi - lo)[0]  # a highway crossing the main town
-        segments = [(np.array([main[0] + shift[0], lo[1]]), main), (main, np.array([main[0] + shift[1], hi[1]]))]
+        segments = [(np.array([main[0] + shift[0], lo[1]]), main),
+                    (main, np.array([main[0] + shift[1], hi[1]]))]
         segments += [(self.towns[i], self.towns[i + 1]) for i in range(len(towns) - 1)]
         self.d_road = np.min([_segment_distance(xy, a, b) for a, b in segments], axis=0)
 
-        weight = self.flat * (0.3 + np.exp(-self.d_river / 5000.0)) * (self.d_towns > self.town_radius + 1000).all(axis=1) * ~channel
+        outside_towns = (self.d_towns > self.town_radius + 1000).all(axis=1)
+        weight = self.flat * (0.3 + np.exp(-self.d_river / 5000.0)) * outside_towns * ~channel
         keys = np.log(np.maximum(weight, 1e-300)) + rng.gumbel(size=n)  # weighted draw, no replacement
         chosen = np.argsort(-keys, kind="stable")[:max(5, round(n / 90))]
         self.villages = xy[chosen]
@@ -232,7 +230,8 @@ class _Land:
         channel = self.d_river <= self.river_half
         wet = self.low + 2.0 * np.exp(-(self.d_river - self.river_half) / CELL_M) + 0.5 * self.wet_noise
         keep_dry = (self.d_town < 2000) | np.isin(np.arange(n), self.village_cell)
-        water = channel | _take(wet, area, SHARES["water"] * total - area[channel].sum(), ~channel & ~keep_dry)
+        lakes = _take(wet, area, SHARES["water"] * total - area[channel].sum(), ~channel & ~keep_dry)
+        water = channel | lakes
         use[water] = "water"
         d_water = cKDTree(self.xy[water]).query(self.xy)[0]
         near_water, elev01 = np.exp(-d_water / 2000.0), (self.elev - self.elev.min()) / np.ptp(self.elev)
@@ -270,7 +269,8 @@ class _Land:
         idx = np.flatnonzero(rural)
         idx = idx[np.lexsort((self.d_village[idx], self.near_village[idx]))]
         heart = idx[np.unique(self.near_village[idx], return_index=True)[1]]
-        village_ha = np.bincount(self.near_village[rural], area[rural], len(self.villages))[self.near_village[heart]]
+        village_ha = np.bincount(self.near_village[rural], area[rural], len(self.villages))
+        village_ha = village_ha[self.near_village[heart]]
         order = np.argsort(-village_ha, kind="stable")
         heart = heart[order][village_ha[order] > 1.5 * mean_area]  # villages of two parcels or more
         service[heart[:round((1 - TOWN_SERVICE) * SHARES["service"] * total / mean_area)]] = True
@@ -341,7 +341,8 @@ class _Land:
         built = now["urban"] + now["rural"] + now["service"]
         # crop and water are capped by water rights (以水定地): grassland cannot all be ploughed or flooded
         quotas = {"crop": {"min": math.floor(0.99 * now["crop"]), "max": math.ceil(1.1 * now["crop"])},
-                  "forest": {"min": math.floor(now["forest"])}, "water": {"max": math.ceil(1.1 * now["water"])},
+                  "forest": {"min": math.floor(now["forest"])},
+                  "water": {"max": math.ceil(1.1 * now["water"])},
                   "urban": {"max": math.ceil(1.35 * now["urban"])},
                   "service": {"min": math.ceil(1.3 * now["service"])},
                   "construction": {"max": math.ceil(1.15 * built)}}
@@ -351,8 +352,8 @@ class _Land:
         pop = np.bincount(self.district, self.pop, count)
         capacity = np.bincount(self.district, area * (DENSITY["urban"] * (use == "urban")
                                                       + DENSITY["rural"] * (use == "rural")), count)
-        udb_room = np.bincount(self.district, area * (self.urban_boundary & ~np.isin(use, ["urban", "service"])),
-                               count)
+        open_land = self.urban_boundary & ~np.isin(use, ["urban", "service"])
+        udb_room = np.bincount(self.district, area * open_land, count)
         growth = np.where(urban, self.rng.uniform(1.1, 1.15, count), self.rng.uniform(0.8, 0.9, count))
         # the county seat grows fastest, beyond what its housing holds today
         growth[0] = max(self.rng.uniform(1.16, 1.2), 1.03 * capacity[0] / max(pop[0], 1.0))
@@ -370,9 +371,7 @@ class _Land:
                        "rural": ["rural", "crop", "grass", "forest", "urban", "service"]}
         return {
             "name": name, "description": description,
-            "rules": {"conversion": True, "basic_farmland": True, "eco_redline": True,
-                      "urban_boundary": True, "quotas": True, "cropland_balance": True,
-                      "quality_weighted_balance": False, "population_capacity": True},
+            "rules": Rules().model_dump(),  # every rule on, written out for the reader
             "quotas": {k: {b: float(v) for b, v in q.items()} for k, q in quotas.items()},
             "conversion": {c: conversion[c] for c in CODES},
             "population": {"density": dict(DENSITY)},
@@ -408,26 +407,9 @@ def write_instance(parcels: gpd.GeoDataFrame, scenario: dict[str, Any], out_dir:
     ``force=True``.
     """
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: exists and is not a folder; choose another --out")
-    if out.exists() and any(out.iterdir()) and not force:
-        raise InputError(f"{out}: folder exists and is not empty; choose another --out or pass force=True")
     parse_scenario(scenario, f"{out}/scenario.toml")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with atomic_folder(out, force=force) as tmp:
         parcels.to_file(tmp / "parcels.gpkg", layer="parcels", driver="GPKG", engine="pyogrio")
         (tmp / "scenario.toml").write_text(tomli_w.dumps(scenario), encoding="utf-8")
         (tmp / "README.md").write_text(readme, encoding="utf-8")
-        tmp.chmod(0o755)
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
-            out.rename(old / out.name)
-            tmp.rename(out)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out

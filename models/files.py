@@ -26,16 +26,16 @@ def atomic_folder(out: str | Path, force: bool = False) -> Iterator[Path]:
                          "or pass --force to replace it")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    old = out.parent / f"{tmp.name}.old"
     try:
         yield tmp
-        tmp.chmod(0o755)
+        tmp.chmod(0o755)  # mkdtemp makes it private; results and instances are meant to be shared
         if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
-            out.rename(old / out.name)
-            tmp.rename(out)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out)
+            out.rename(old)
+        tmp.rename(out)
     except BaseException:
+        if old.exists() and not out.exists():
+            old.rename(out)  # put the previous folder back
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    shutil.rmtree(old, ignore_errors=True)
