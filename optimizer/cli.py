@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -10,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from models import Instance, LandallocError, evaluate
+from models import Instance, LandallocError, Problem, evaluate
 from optimizer.console import evaluation_summary, instance_summary
 
 app = typer.Typer(help="Multi-objective land-use allocation for territorial spatial planning.",
@@ -44,6 +46,81 @@ def check(instance: Annotated[Path, typer.Argument(help="instance folder or parc
     raise typer.Exit(0 if result.feasible[0] else 1)
 
 
+@app.command()
+def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parcel file")],
+          out: Annotated[Path, typer.Option(help="result folder to create")],
+          method: Annotated[str, typer.Option(help="milp (exact, AUGMECON2) or nsga2 (NSGA-II/III)")] = "milp",
+          objectives: Annotated[str, typer.Option(help="comma-separated; default: the scenario's")] = "",
+          points: Annotated[int, typer.Option(min=1, help="MILP: grid points per objective")] = 11,
+          time_limit: Annotated[float | None, typer.Option(help="seconds (MILP: per point; NSGA: whole run)")] = None,
+          gap: Annotated[float, typer.Option(min=0, help="MILP: relative MIP gap")] = 1e-4,
+          pop: Annotated[int, typer.Option(min=4, help="NSGA: population size")] = 100,
+          generations: Annotated[int | None, typer.Option(min=1, help="NSGA: generations")] = None,
+          seed: Annotated[int, typer.Option(help="random seed")] = 1,
+          scenario: Annotated[Path | None, typer.Option(help="another scenario.toml for the same parcels")] = None,
+          report: Annotated[bool, typer.Option(help="write charts, maps and report.html too")] = True,
+          force: Annotated[bool, typer.Option(help="replace an existing result folder")] = False) -> None:
+    """Find the Pareto front of an instance and write a result folder (front.csv, layouts.gpkg, run.json)."""
+    from models.errors import InputError
+
+    if method not in ("milp", "nsga2"):
+        raise InputError(f"--method must be 'milp' or 'nsga2', not '{method}'")
+    if out.exists() and any(out.iterdir()) and not force:  # fail before a long solve, not after
+        raise InputError(f"{out}: folder exists and is not empty; choose another --out or pass --force")
+    loaded = Instance.load(instance, scenario)
+    problem = loaded.compile()
+    chosen = [o.strip() for o in objectives.split(",") if o.strip()] or list(problem.objectives)
+    started = time.perf_counter()
+    if method == "milp":
+        from optimizer import milp
+
+        front = milp.pareto(problem, chosen, points=points, time_limit=time_limit, gap=gap, seed=seed)
+    else:
+        from optimizer import nsga
+
+        if generations is None and time_limit is None:
+            generations = 200
+        front = nsga.explore(problem, chosen, pop_size=pop, generations=generations, time_limit=time_limit,
+                             seed=seed)
+    run = {**front.run, **provenance(loaded, problem, chosen), "method": method, "seed": seed,
+           "command": " ".join(sys.argv[1:]), "total_seconds": time.perf_counter() - started}
+    front = dataclasses.replace(front, run=run)
+    front.to_file(out, force=force, report=report, problem=problem)
+    console.print(front)
+    console.print(front.table().to_string(index=False, float_format=lambda v: f"{v:.6g}"))
+    console.print(f"wrote {out}" + (f" (open {out / 'report.html'})" if report else ""))
+
+
+def provenance(instance: Instance, problem: Problem, objectives: list[str]) -> dict[str, object]:
+    """What run.json records about the inputs: path, file hashes, scenario, today's values."""
+    today = evaluate(problem, problem.current_layout, objectives)
+    return {"instance": str(instance.path.resolve()) if instance.path else None,
+            "inputs": instance.input_hashes(), "scenario": instance.scenario.model_dump(),
+            "current": {o: float(today.objective(o)[0]) for o in objectives},
+            "current_feasible": bool(today.feasible[0])}
+
+
+@app.command("report")
+def report_command(folder: Annotated[Path, typer.Argument(help="result folder of landalloc solve")]) -> None:
+    """(Re)write the charts, maps, tables and report.html of a result folder."""
+    from optimizer.report import write_report
+
+    written = write_report(folder)
+    console.print(f"wrote {len(written)} files; open {folder / 'report.html'}")
+
+
+@app.command("compare")
+def compare_command(folders: Annotated[list[Path], typer.Argument(help="result folders to compare")],
+                    out: Annotated[Path, typer.Option(help="folder for the comparison")],
+                    force: Annotated[bool, typer.Option(help="replace an existing folder")] = False) -> None:
+    """Compare fronts: hypervolume, IGD, additive epsilon and coverage, with charts."""
+    from optimizer.report import compare
+
+    result = compare(folders, out=out, force=force)
+    console.print(result.to_markdown())
+    console.print(f"wrote {out}")
+
+
 @instance_app.command("generate")
 def generate(parcels: Annotated[int, typer.Option(min=100, help="number of parcels (at least 100)")],
              out: Annotated[Path, typer.Option(help="instance folder to create")],
@@ -62,6 +139,36 @@ def generate(parcels: Annotated[int, typer.Option(min=100, help="number of parce
     readme = synthetic_readme(table, scenario) + f"\nMade by `{command}`.\n"
     write_instance(table, scenario, out, readme, force=force)
     console.print(f"wrote {out} ({parcels:,} parcels, seed {seed})")
+
+
+@instance_app.command("from-landcover")
+def from_landcover_command(
+        raster: Annotated[str, typer.Argument(help="land-cover GeoTIFF, or 'modis' (MCD12C1 2019, IGBP)")],
+        out: Annotated[Path, typer.Option(help="instance folder to create")],
+        bbox: Annotated[str | None, typer.Option(help="lon_min,lat_min,lon_max,lat_max")] = None,
+        classes: Annotated[str | None, typer.Option(help="igbp|worldcover|clcd|globeland30|CSV file")] = None,
+        resolution: Annotated[float | None, typer.Option(help="cell size in metres (default: source cells)")] = None,
+        boundary: Annotated[str | None, typer.Option(help="6-digit division code or polygon file")] = None,
+        districts: Annotated[str | None, typer.Option(help="auto, codes a,b,c, or a polygon file")] = None,
+        residents: Annotated[float | None, typer.Option(help="census total of residents")] = None,
+        force: Annotated[bool, typer.Option(help="replace an existing folder")] = False) -> None:
+    """Build an instance from a land-cover raster (docs/real-data.md)."""
+    from instances.landcover import from_landcover
+
+    built = from_landcover(raster, bbox=bbox, classes=classes, resolution=resolution, boundary=boundary,
+                           districts=districts, residents=residents, name=out.name, out=out, force=force)
+    console.print(f"wrote {out}: {built!r}")
+
+
+@instance_app.command("real")
+def real_command(name: Annotated[str, typer.Argument(help="ordos, inner-mongolia or china")],
+                 out: Annotated[Path, typer.Option(help="instance folder to create")],
+                 force: Annotated[bool, typer.Option(help="replace an existing folder")] = False) -> None:
+    """Build one of the project's real-land instances from its recipe."""
+    from instances.landcover import build_preset
+
+    build_preset(name, out=out, force=force)
+    console.print(f"wrote {out}")
 
 
 def main() -> None:

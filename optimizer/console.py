@@ -20,7 +20,7 @@ def instance_summary(console: Console, instance: Instance, problem: Problem) -> 
     scenario = instance.scenario
     console.print(f"[bold]{problem.name}[/bold]: {problem.n_parcels:,} parcels, "
                   f"{problem.area.sum():,.0f} ha, {len(problem.districts)} districts, "
-                  f"{problem.residents.sum():,.0f} residents, CRS {problem.crs}")
+                  f"{problem.residents.sum():,.0f} residents, CRS {_crs_name(problem.crs)}")
     if scenario.description:
         console.print(scenario.description)
     current = area_by_use(problem, problem.current_layout)[0]
@@ -72,6 +72,12 @@ def evaluation_summary(console: Console, problem: Problem, result: Evaluation, t
     verdict = "[green]feasible[/green]" if result.feasible[row] else \
         f"[red]infeasible[/red] ({int((~result.constraint_table(row)['holds']).sum())} constraints violated)"
     console.print(f"{title}: {verdict}")
+
+
+def _crs_name(crs: str) -> str:
+    from pyproj import CRS
+
+    return CRS.from_user_input(crs).name if crs else "none"
 
 
 def _bound(value: float | None) -> str:

@@ -121,8 +121,11 @@ class ParetoFront:
         return gpd.GeoDataFrame(pd.concat([self.parcels, solutions], axis=1), geometry="geometry",
                                 crs=self.parcels.crs)
 
-    def to_file(self, out: str | Path, force: bool = False) -> Path:
-        """Write front.csv, layouts.gpkg and run.json atomically into the folder ``out``."""
+    def to_file(self, out: str | Path, force: bool = False, report: bool = False,
+                problem: Problem | None = None) -> Path:
+        """Write front.csv, layouts.gpkg and run.json (and, with ``report``, the charts, maps,
+        tables and report.html of :func:`optimizer.report.write_report`) atomically into ``out``.
+        """
         out = Path(out)
         with atomic_folder(out, force=force) as tmp:
             self.table().to_csv(tmp / "front.csv", index=False)
@@ -131,6 +134,10 @@ class ParetoFront:
                    "uses": [u.model_dump() for u in self.uses], "points": len(self),
                    "versions": versions(), "machine": machine()}
             (tmp / "run.json").write_text(json.dumps(run, indent=2, default=_jsonable), encoding="utf-8")
+            if report:
+                from optimizer.report import write_report
+
+                write_report(tmp, problem=problem, front=self)
         return out
 
     @classmethod

