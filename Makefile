@@ -17,10 +17,23 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-demo: $(STAMP)
+# Headless Chromium (for the report's browser test) and a CJK font (for bilingual map legends)
+# from Debian's packages, where this machine can install them; without them the browser test
+# skips with a message and legends fall back to English.
+SYSTEM_STAMP := $(VENV)/.system
+$(SYSTEM_STAMP): $(STAMP)
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && fc-list 2>/dev/null | grep -qi cjk; then \
+		echo "system packages present"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null) \
+		|| echo "could not install chromium/fonts-noto-cjk: browser test will skip"; \
+	else echo "not root or no apt-get: install chromium, chromium-driver and fonts-noto-cjk yourself"; fi
+	touch $(SYSTEM_STAMP)
+
+demo: $(STAMP) $(SYSTEM_STAMP)
 	$(BIN)/landalloc demo
 
-test: $(STAMP)
+test: $(STAMP) $(SYSTEM_STAMP)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

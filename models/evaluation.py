@@ -183,16 +183,28 @@ def equity(problem: Problem, rows: _Rows) -> np.ndarray:
     land; ``cov_D = sum_{d in D} p_d z_d / sum_{d in D} p_d``; equity = ``min_D cov_D`` over
     districts with residents (0 when nobody lives in the county or there is no service use).
     """
-    if problem.service < 0 or len(problem.demand) == 0:
+    coverage = coverage_by_district(problem, rows.use)
+    inhabited = ~np.isnan(coverage[0]) if len(coverage) else np.zeros(0, bool)
+    if not inhabited.any():
         return np.zeros(len(rows.use))
-    catchment = problem.catchment_by_parcel                       # N × demand, CSR
+    return coverage[:, inhabited].min(axis=1)
+
+
+def coverage_by_district(problem: Problem, layouts: np.ndarray) -> np.ndarray:
+    """``cov_D``: each district's share of residents within reach of public service (P×D).
+
+    NaN for districts without residents; all zeros when the classification has no service use.
+    """
+    layouts = np.atleast_2d(layouts)
     pop = problem.residents[problem.demand]
     district = problem.district[problem.demand]
     n_districts = len(problem.districts)
     total = np.bincount(district, weights=pop, minlength=n_districts)
-    inhabited = total > 0
-    out = np.zeros(len(rows.use))
-    for p, layout in enumerate(rows.use):  # per layout: cost grows with its service parcels only
+    out = np.where(total > 0, 0.0, np.nan)[None, :].repeat(len(layouts), axis=0)
+    if problem.service < 0 or len(problem.demand) == 0:
+        return out
+    catchment = problem.catchment_by_parcel                       # N × demand, CSR
+    for p, layout in enumerate(layouts):  # per layout: cost grows with its service parcels only
         service = np.flatnonzero(layout == problem.service)
         starts, counts = catchment.indptr[service], np.diff(catchment.indptr)[service]
         if counts.sum() == 0:
@@ -201,7 +213,7 @@ def equity(problem: Problem, rows: _Rows) -> np.ndarray:
         covered = np.zeros(len(pop), bool)
         covered[catchment.indices[positions]] = True
         reached = np.bincount(district[covered], weights=pop[covered], minlength=n_districts)
-        out[p] = (reached[inhabited] / total[inhabited]).min()
+        out[p] = np.divide(reached, total, out=out[p], where=total > 0)
     return out
 
 

@@ -22,6 +22,11 @@ OBJECTIVES: tuple[str, ...] = ("efficiency", "equity", "ecology", "compactness",
 NATURAL_SENSE: dict[str, str] = {
     "efficiency": "max", "equity": "max", "ecology": "max", "compactness": "max", "change": "min",
 }
+UNITS: dict[str, str] = {
+    "efficiency": "10^4 CNY/yr", "equity": "share of residents", "ecology": "10^4 CNY/yr",
+    "compactness": "km of shared edge", "change": "ha",
+}
+"""Unit of each objective, as tables and chart axes print it."""
 GROUPS: tuple[str, ...] = ("agricultural", "ecological", "construction")
 
 Sense = Literal["max", "min"]

@@ -9,10 +9,8 @@ from rich.table import Table
 
 from models import Evaluation, Instance, Problem
 from models.evaluation import area_by_use
-from models.scenario import NATURAL_SENSE, OBJECTIVES
+from models.scenario import NATURAL_SENSE, OBJECTIVES, UNITS
 
-UNITS = {"efficiency": "10^4 CNY/yr", "equity": "share of residents", "ecology": "10^4 CNY/yr",
-         "compactness": "km shared edge", "change": "ha"}
 
 
 def instance_summary(console: Console, instance: Instance, problem: Problem) -> None:

@@ -97,7 +97,27 @@ class ParetoFront:
         return f"ParetoFront({len(self)} points, {span})"
 
     def _repr_html_(self) -> str:
-        return f"<p>{self!r}</p>" + self.table().to_html(index=False, float_format=lambda v: f"{v:.6g}")
+        from optimizer.report import front_html
+
+        return front_html(self)
+
+    def plot(self, others: tuple[ParetoFront, ...] | list[ParetoFront] = (), **options: Any):
+        """The trade-off chart (matplotlib Figure), with other fronts overlaid."""
+        from optimizer.report import plot_front
+
+        return plot_front(self, others, **options)
+
+    def plot_layout(self, solution: str | int | None = None, **options: Any):
+        """A map of one solution (id or index; default the knee point; "current" for today)."""
+        from optimizer.report import plot_layout
+
+        return plot_layout(self, solution, **options)
+
+    def compare(self, *others: ParetoFront, names: list[str] | None = None):
+        """Hypervolume, IGD, additive epsilon and coverage against other fronts."""
+        from optimizer.report import compare
+
+        return compare([self, *others], names=names)
 
     @property
     def minimised(self) -> np.ndarray:

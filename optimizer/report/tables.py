@@ -1,0 +1,110 @@
+"""A layout's tables: area by use against quotas, from→to transitions, districts against targets.
+
+Every function takes one layout (use index per parcel, as in ``front.layouts[p]``) and returns
+a DataFrame in hectares or persons; the report writes them as CSV and shows them in HTML.
+Quota and district columns need the compiled :class:`~models.Problem`; without it the area
+table has no quota columns and there is no district table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from models import Problem
+from models.evaluation import coverage_by_district
+from optimizer.front import ParetoFront
+from optimizer.report.context import current_layout, parcel_area
+
+
+def area_table(front: ParetoFront, layout: np.ndarray, problem: Problem | None = None) -> pd.DataFrame:
+    """Area of each use today and in ``layout`` (ha), with the plan's quotas and their status.
+
+    One row per land use, then one per group quota (e.g. ``construction``, the cap on all
+    construction land). ``status`` is ``ok``, ``below min by X ha`` or ``above max by X ha``.
+
+    Examples
+    --------
+    >>> area_table(front, front.layouts[0], problem)  # doctest: +SKIP
+    """
+    area = parcel_area(front, problem)
+    k = len(front.uses)
+    today = np.bincount(current_layout(front), weights=area, minlength=k)
+    planned = np.bincount(np.asarray(layout), weights=area, minlength=k)
+    codes = [u.code for u in front.uses]
+    table = pd.DataFrame({"code": codes, "class": [u.name_en for u in front.uses],
+                          "名称": [u.name_zh for u in front.uses], "group": [u.group for u in front.uses],
+                          "current_ha": today, "planned_ha": planned, "change_ha": planned - today})
+    if problem is None:
+        return table
+    table["quota_min_ha"] = np.nan
+    table["quota_max_ha"] = np.nan
+    rows = []
+    for r, name in enumerate(problem.quota_names):
+        members = problem.quota_members[r]
+        low = problem.quota_min[r] if problem.quota_min[r] > 0 else np.nan
+        high = problem.quota_max[r] if np.isfinite(problem.quota_max[r]) else np.nan
+        if name in codes:
+            table.loc[codes.index(name), ["quota_min_ha", "quota_max_ha"]] = [low, high]
+        else:
+            rows.append({"code": name, "class": f"all {name} land", "名称": "", "group": name,
+                         "current_ha": today[members].sum(), "planned_ha": planned[members].sum(),
+                         "change_ha": planned[members].sum() - today[members].sum(),
+                         "quota_min_ha": low, "quota_max_ha": high})
+    if rows:
+        table = pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
+    table["status"] = [_quota_status(p, lo, hi) for p, lo, hi in
+                       zip(table["planned_ha"], table["quota_min_ha"], table["quota_max_ha"])]
+    return table
+
+
+def _quota_status(planned: float, low: float, high: float) -> str:
+    tolerance = 1e-6 * max(1.0, abs(planned))
+    if np.isfinite(low) and planned < low - tolerance:
+        return f"below min by {low - planned:,.1f} ha"
+    if np.isfinite(high) and planned > high + tolerance:
+        return f"above max by {planned - high:,.1f} ha"
+    return "ok" if np.isfinite(low) or np.isfinite(high) else ""
+
+
+def transition_matrix(front: ParetoFront, layout: np.ndarray, problem: Problem | None = None) -> pd.DataFrame:
+    """Hectares moving from each use today (rows) to each use in ``layout`` (columns), with totals.
+
+    The diagonal is land that keeps its use; the ``total`` column is today's area of each use
+    and the ``total`` row the planned one.
+    """
+    area = parcel_area(front, problem)
+    k = len(front.uses)
+    flat = current_layout(front) * k + np.asarray(layout)
+    matrix = np.bincount(flat, weights=area, minlength=k * k).reshape(k, k)
+    codes = [u.code for u in front.uses]
+    table = pd.DataFrame(matrix, index=pd.Index(codes, name="from \\ to"), columns=codes)
+    table["total"] = table.sum(axis=1)
+    table.loc["total"] = table.sum(axis=0)
+    return table
+
+
+def district_table(problem: Problem, layout: np.ndarray) -> pd.DataFrame:
+    """Per district: residents, share covered by public service, housing capacity against target.
+
+    ``coverage`` is the equity objective's ``cov_d`` (its minimum over inhabited districts is the
+    layout's equity); ``capacity`` is ``sum_{i in d} a_i rho_k`` (persons) and ``margin`` its
+    excess over the population target (negative: the rule is broken).
+    """
+    layout = np.asarray(layout)
+    n_districts = len(problem.districts)
+    residents = np.bincount(problem.district, weights=problem.residents, minlength=n_districts)
+    coverage = coverage_by_district(problem, layout)[0]
+    capacity = np.bincount(problem.district, weights=problem.capacity[np.arange(problem.n_parcels), layout],
+                           minlength=n_districts)
+    target = np.asarray(problem.district_target, float)
+    margin = capacity - target
+    return pd.DataFrame({
+        "district": problem.districts, "kind": np.where(problem.district_urban, "urban", "rural"),
+        "residents": residents, "coverage": coverage,
+        "service_ha": np.bincount(problem.district, weights=problem.area * (layout == problem.service),
+                                  minlength=n_districts),
+        "capacity": capacity, "target": target, "margin": margin,
+        "status": np.where(np.isnan(target), "", np.where(margin >= -1e-6 * np.maximum(1.0, target),
+                                                          "ok", "short")),
+    })
