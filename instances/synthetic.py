@@ -339,9 +339,11 @@ class _Land:
         use, area = self.use, self.area
         now = {c: float(area[use == c].sum()) for c in CODES}
         built = now["urban"] + now["rural"] + now["service"]
-        # crop and water are capped by water rights (以水定地): grassland cannot all be ploughed or flooded
+        # crop, water and forest are capped by water (以水定地, 以水定绿): on the semi-arid plateau
+        # grassland cannot all be ploughed, flooded or afforested; basic grassland (基本草原) keeps 90 %
         quotas = {"crop": {"min": math.floor(0.99 * now["crop"]), "max": math.ceil(1.1 * now["crop"])},
-                  "forest": {"min": math.floor(now["forest"])},
+                  "forest": {"min": math.floor(now["forest"]), "max": math.ceil(1.3 * now["forest"])},
+                  "grass": {"min": math.floor(0.9 * now["grass"])},
                   "water": {"max": math.ceil(1.1 * now["water"])},
                   "urban": {"max": math.ceil(1.35 * now["urban"])},
                   "service": {"min": math.ceil(1.3 * now["service"])},
