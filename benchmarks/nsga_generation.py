@@ -1,0 +1,161 @@
+"""Cost of one NSGA-II generation at scale, split by step, and where ``evaluate`` spends its time.
+
+    python -m benchmarks.nsga_generation --parcels 250000 --pop 100 --generations 5
+
+Part 1 runs ``nsga.explore`` with timers around each step (crossover, mutation, repair,
+improvement, duplicate check, evaluation, survival). Part 2 times each term of
+``models.evaluate`` on the same population, and a prototype of the faster path proposed for
+it (all area-proportional terms from one bincount of area by district × today's use × new use,
+plus one gather for efficiency), checked against ``evaluate``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import time
+from collections import defaultdict
+
+import numpy as np
+
+from benchmarks.common import synthetic_problem, write_table
+from models import evaluate
+from models import evaluation as ev
+from optimizer import nsga
+from optimizer.nsga import moves, operators, problem as land_problem
+from pymoo.operators.survival.rank_and_crowding import RankAndCrowding
+
+CLOCK: dict[str, float] = defaultdict(float)
+CPU: dict[str, float] = defaultdict(float)
+"""CPU seconds per step: on a shared machine, closer than wall time to what an idle one takes
+(single-threaded steps; evaluate runs two threads, so its CPU time is about twice its wall time)."""
+
+
+def timed(owner, name: str, label: str) -> None:
+    original = getattr(owner, name)
+
+    @functools.wraps(original)
+    def wrapper(*args, **kwargs):
+        t, c = time.perf_counter(), time.process_time()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            CLOCK[label] += time.perf_counter() - t
+            CPU[label] += time.process_time() - c
+
+    setattr(owner, name, wrapper)
+
+
+def generation_split(problem, pop: int, generations: int) -> tuple[dict[str, float], object]:
+    timed(operators.SpatialCrossover, "_do", "crossover")
+    timed(operators.NeighbourMutation, "_do", "mutation")
+    timed(moves.Moves, "repair", "repair of offspring")
+    timed(moves.Moves, "improve", "improvement (incl. its repair)")
+    timed(operators.FingerprintDuplicates, "_do", "duplicate check")
+    timed(land_problem.LandUseProblem, "_evaluate", "evaluate (models.evaluate)")
+    timed(RankAndCrowding, "do", "survival (rank and crowding)")
+    front = nsga.explore(problem, ["efficiency", "ecology"], pop_size=pop, generations=0, seed=1, progress=False)
+    initial = dict(CLOCK)
+    CLOCK.clear()
+    CPU.clear()
+    # continue the same run for the timed generations via a checkpoint
+    path = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"nsga_generation_{os.getpid()}.pkl")
+    nsga.explore(problem, ["efficiency", "ecology"], pop_size=pop, generations=0, seed=1, progress=False,
+                 checkpoint=path)
+    CLOCK.clear()
+    CPU.clear()
+    start = time.perf_counter()
+    front = nsga.explore(problem, ["efficiency", "ecology"], generations=generations, resume=path, progress=False)
+    total = time.perf_counter() - start
+    os.unlink(path)
+    per = {k: (v / generations, CPU[k] / generations) for k, v in CLOCK.items()}
+    per["total per generation"] = (front.run["timings"]["per_generation_s"], None)
+    per["wall per generation (incl. result)"] = (total / generations, None)
+    return per | {"initial population (once)": (sum(initial.values()), None)}, front
+
+
+def evaluate_split(problem, layouts: np.ndarray) -> dict[str, float]:
+    x = ev.check_layouts(problem, layouts)
+    out = {}
+    start, cpu = time.perf_counter(), time.process_time()
+    evaluate(problem, x)
+    out["evaluate (all objectives, threaded)"] = (time.perf_counter() - start, time.process_time() - cpu)
+    step = max(1, ev.CHUNK_ELEMENTS // problem.n_parcels)
+    base = np.arange(problem.n_parcels, dtype=np.int64) * problem.n_uses
+    terms = {"efficiency": ev.efficiency, "equity": ev.equity, "ecology": ev.ecology,
+             "compactness": ev.compactness, "change": ev.change, "allocation rules": ev.allocation_rules,
+             "area quotas": ev.area_quotas, "cropland balance": ev.cropland_balance,
+             "population capacity": ev.population_capacity}
+    timing, cpu_timing = defaultdict(float), defaultdict(float)
+    for s in range(0, len(x), step):
+        use = x[s:s + step]
+        t = time.perf_counter()
+        rows = ev._Rows(use, base[None, :] + use)
+        timing["flat index (base + use)"] += time.perf_counter() - t
+        for name, fn in terms.items():
+            t, c = time.perf_counter(), time.process_time()
+            fn(problem, rows)
+            timing[name] += time.perf_counter() - t
+            cpu_timing[name] += time.process_time() - c
+    out |= {f"  {k} (single thread)": (v, cpu_timing[k]) for k, v in timing.items()}
+    t, c = time.perf_counter(), time.process_time()
+    fast = fast_linear_terms(problem, x)
+    out["proposed: efficiency, ecology, change, area by use from one bincount + one gather"] = \
+        (time.perf_counter() - t, time.process_time() - c)
+    reference = evaluate(problem, x)
+    for j, name in ((0, "efficiency"), (2, "ecology"), (4, "change")):
+        assert np.allclose(fast[name], reference.objectives[:, j], rtol=1e-9), name
+    return out
+
+
+def fast_linear_terms(problem, x: np.ndarray) -> dict[str, np.ndarray]:
+    """Prototype: every area-proportional term from area by (district, today's use, new use).
+
+    ``T[p, d, u0, k]`` = area of parcels of district d, today on u0, on use k in layout p: one
+    bincount per layout. Ecology, change, quotas, population capacity and the unweighted
+    cropland balance are small contractions of T; only efficiency (suitability varies by parcel)
+    needs a gather, done in float64 on int32 indices.
+    """
+    k, d = problem.n_uses, len(problem.districts)
+    key = ((problem.district.astype(np.int64) * k + problem.current) * k).astype(np.int32)
+    flat = problem.efficiency.reshape(-1)
+    base = (np.arange(problem.n_parcels, dtype=np.int64) * k).astype(np.int32)
+    T = np.empty((len(x), d, k, k))
+    eff = np.empty(len(x))
+    for p, row in enumerate(x):
+        T[p] = np.bincount(key + row, weights=problem.area, minlength=d * k * k).reshape(d, k, k)
+        eff[p] = flat.take(base + row).sum()
+    esv = problem.ecology.sum(axis=0) / problem.area.sum()   # per-ha value by use (a_i v_k)
+    area_use = T.sum(axis=(1, 2))
+    changed = T.sum(axis=1) * (1 - np.eye(k))
+    return {"efficiency": eff, "ecology": area_use @ esv, "change": changed.sum(axis=(1, 2)),
+            "area by use": area_use}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parcels", type=int, default=250_000)
+    parser.add_argument("--pop", type=int, default=100)
+    parser.add_argument("--generations", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    problem = synthetic_problem(args.parcels, args.seed)
+    split, front = generation_split(problem, args.pop, args.generations)
+    layouts = np.repeat(front.layouts[:1], args.pop, axis=0)
+    rng = np.random.default_rng(0)
+    hit = rng.random(layouts.shape) < 0.05     # offspring-like: mostly shared, some changes
+    options = problem.allowed[np.nonzero(hit)[1]]
+    layouts[hit] = np.where(options, rng.random(options.shape), -1).argmax(axis=1)
+    split_eval = evaluate_split(problem, layouts)
+    load = os.getloadavg()[0]
+    rows = [{"parcels": args.parcels, "population": args.pop, "step": k, "wall s": round(v[0], 4),
+             "cpu s": None if v[1] is None else round(v[1], 4), "load average": round(load, 1)}
+            for k, v in {**split, **split_eval}.items()]
+    for r in rows:
+        print(r)
+    print(write_table(rows, f"nsga_generation_{args.parcels}", "One NSGA-II generation, split by step"))
+
+
+if __name__ == "__main__":
+    main()
