@@ -1,13 +1,18 @@
 """Compile time and evaluate throughput by instance size.
 
-Run: ``.venv/bin/python -m benchmarks.compile_evaluate [--sizes 2500,40000,250000] [--repeat 3]``
-Writes benchmarks/results/compile_evaluate.{md,csv}. The baseline in the same run is a plain
+Run: ``.venv/bin/python -m benchmarks.compile_evaluate [--sizes 2500,40000,250000,1000000] [--repeat 3]``
+Writes benchmarks/results/compile_evaluate.{md,csv}. Each size runs in its own process so that
+its peak memory (resident set) is its own. The baseline in the same run is a plain
 per-layout loop over the same evaluate call (batch of one), so the ratio shows what batching buys.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import resource
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -45,12 +50,25 @@ def measure(n: int, repeat: int) -> dict:
             "batch speed-up": single_per_layout * POPULATION / batch_s}
 
 
+def measure_in_child(n: int, repeat: int) -> dict:
+    """Run :func:`measure` in a fresh interpreter and add its peak resident memory."""
+    done = subprocess.run([sys.executable, "-m", "benchmarks.compile_evaluate", "--child", str(n),
+                           "--repeat", str(repeat)], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", default="2500,40000,250000")
+    parser.add_argument("--sizes", default="2500,40000,250000,1000000")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    rows = [measure(int(n), args.repeat) for n in args.sizes.split(",")]
+    if args.child:
+        row = measure(args.child, args.repeat)
+        row["peak memory MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(row))
+        return
+    rows = [measure_in_child(int(n), args.repeat) for n in args.sizes.split(",")]
     path = write_table(rows, "compile_evaluate", "Compile and evaluate")
     print(path.read_text())
 

@@ -28,7 +28,8 @@ class Instance:
     path: Path | None = None
 
     @classmethod
-    def load(cls, path: str | Path, scenario: str | Path | None = None) -> Instance:
+    def load(cls, path: str | Path, scenario: str | Path | None = None,
+             fix_geometries: bool = False) -> Instance:
         """Load an instance folder (``parcels.gpkg`` + ``scenario.toml``) or a parcel file.
 
         Parameters
@@ -36,6 +37,12 @@ class Instance:
         path : an instance folder, or a parcel file (GeoPackage, GeoParquet, Shapefile,
             land-use GeoTIFF) with ``scenario.toml`` beside it.
         scenario : another scenario file to apply to the same parcels.
+        fix_geometries : repair invalid geometries with ``shapely.make_valid``, keeping their
+            polygonal parts; :attr:`repairs` says what was repaired.
+
+        Raises
+        ------
+        InputError : anything in docs/errors.md, naming the file, column or key and the fix.
 
         Examples
         --------
@@ -43,6 +50,8 @@ class Instance:
         >>> problem = instance.compile()                # doctest: +SKIP
         """
         path = Path(path)
+        if not path.exists():
+            raise InputError(f"{path}: no such instance folder or parcel file")
         if path.is_dir():
             found = [path / f for f in PARCEL_FILES if (path / f).exists()]
             if not found:
@@ -55,8 +64,13 @@ class Instance:
             raise InputError(f"{path}: not an instance folder or parcel file")
         chosen = load_scenario(scenario or folder / "scenario.toml")
         raw = read_parcels(parcel_file, chosen.codes)
-        parcels = validate_parcels(raw, chosen.codes, str(parcel_file))
+        parcels = validate_parcels(raw, chosen.codes, str(parcel_file), fix_geometries=fix_geometries)
         return cls(parcels=parcels, scenario=chosen, path=folder)
+
+    @property
+    def repairs(self) -> list[str]:
+        """What loading repaired (e.g. invalid geometries with ``fix_geometries=True``); empty if nothing."""
+        return list(self.parcels.attrs.get("repairs", []))
 
     def compile(self) -> Problem:
         """The numeric problem that every engine reads."""
@@ -99,7 +113,7 @@ class Instance:
         table = table.astype({"parcel_id": ids.dtype}, errors="ignore")
         dup = table["parcel_id"][table["parcel_id"].duplicated()]
         if len(dup):
-            raise InputError(f"{path}: parcel ids listed twice: {first_ids(dup.tolist())}")
+            raise InputError(f"{path}: parcel ids listed twice: {first_ids(dup.tolist())}; give each parcel one row")
         by_id = table.set_index("parcel_id")["use"]
         missing = ~ids.isin(by_id.index)
         if missing.any():
@@ -107,5 +121,6 @@ class Instance:
                              "a layout gives one use for every parcel of the instance")
         extra = ~by_id.index.isin(ids)
         if extra.any():
-            raise InputError(f"{path}: parcels {first_ids(by_id.index[extra].tolist())} are not in the instance")
+            raise InputError(f"{path}: parcels {first_ids(by_id.index[extra].tolist())} are not in the instance; "
+                             "remove them, or check that the layout belongs to this instance")
         return self.layout_from_codes(by_id.loc[ids].to_numpy(), str(path))

@@ -3,12 +3,14 @@
 The contract (docs/data.md): ``parcel_id`` (unique), polygon geometry in a projected CRS in
 metres, ``current_use``, ``district``, ``pop``, ``farmland``, ``eco_redline``,
 ``urban_boundary``, ``suit_<code>`` for every land-use code; optional ``area_ha`` and
-``crop_quality``. Every refusal names the column, the first offending parcel ids and the fix.
+``crop_quality``. Every refusal names the column, the first offending parcel ids and the fix;
+docs/errors.md lists them all.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,6 +24,14 @@ from models.errors import InputError, first_ids
 FLAGS: tuple[str, ...] = ("farmland", "eco_redline", "urban_boundary")
 VECTOR_SUFFIXES = (".gpkg", ".parquet", ".geoparquet", ".shp", ".geojson", ".fgb")
 RASTER_SUFFIXES = (".tif", ".tiff")
+TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1"})
+FALSE_WORDS = frozenset({"false", "f", "no", "n", "0"})
+"""Text that flag columns accept (any case), besides booleans and the numbers 0 and 1."""
+POLYGONAL = (3, 6)
+"""shapely type ids of Polygon and MultiPolygon."""
+TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint",
+              5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection"}
+SHAPEFILE_NAME_LIMIT = 10
 
 
 def required_columns(codes: Sequence[str]) -> list[str]:
@@ -64,46 +74,59 @@ def _layers(path: Path) -> list[str]:
     return [str(name) for name in pyogrio.list_layers(path)[:, 0]]
 
 
-def validate_parcels(parcels: gpd.GeoDataFrame, codes: Sequence[str],
-                     source: str = "parcels") -> gpd.GeoDataFrame:
+def validate_parcels(parcels: gpd.GeoDataFrame, codes: Sequence[str], source: str = "parcels",
+                     fix_geometries: bool = False) -> gpd.GeoDataFrame:
     """Check the data contract and return a clean copy with typed columns and ``area_ha``.
 
-    Raises :class:`InputError` for the first broken rule, naming column, parcel ids and fix.
+    Parameters
+    ----------
+    parcels : the table as read (see :func:`read_parcels`).
+    codes : the scenario's land-use codes.
+    source : the file name that messages start with.
+    fix_geometries : repair invalid geometries and geometry collections with
+        ``shapely.make_valid``, keeping their polygonal parts; the returned table's
+        ``attrs["repairs"]`` says how many parcels were repaired.
+
+    Returns
+    -------
+    A GeoDataFrame with a fresh 0..N-1 index, boolean flags, float numbers, string
+    districts, ``area_ha`` and ``crop_quality``.
+
+    Raises
+    ------
+    InputError : structural faults (no rows, missing or duplicated columns, no geometry,
+        no projected CRS) at once; otherwise every broken rule of every column in one message,
+        each naming the column, the first offending parcel ids and the fix.
+
+    Examples
+    --------
+    >>> clean = validate_parcels(raw, scenario.codes, "parcels.gpkg")  # doctest: +SKIP
     """
     if len(parcels) == 0:
         raise InputError(f"{source}: the parcel table is empty; an instance needs at least one parcel")
     _check_columns(parcels, codes, source)
-    out = parcels.copy()
+    _check_crs(parcels, source)
+    out = parcels.reset_index(drop=True)
+    problems: list[str] = []
     ids = out["parcel_id"]
-    if ids.isna().any():
-        raise InputError(f"{source}: column 'parcel_id' is empty in {int(ids.isna().sum())} rows; "
-                         "give every parcel an id")
-    dup = ids[ids.duplicated(keep=False)]
-    if len(dup):
-        rows = np.flatnonzero(ids.duplicated(keep=False).to_numpy()) + 1
-        raise InputError(f"{source}: column 'parcel_id' has duplicate ids: {first_ids(dup.unique())} "
-                         f"(rows {first_ids(rows.tolist())}); parcel ids must be unique")
-    _check_crs(out, source)
-    _check_geometry(out, source)
-
-    unknown = ~out["current_use"].isin(list(codes))
-    if unknown.any():
-        bad = sorted(set(out.loc[unknown, "current_use"].astype(str)))
-        raise InputError(f"{source}: column 'current_use' has unknown land-use codes {bad[:5]} at "
-                         f"parcels {first_ids(ids[unknown].tolist())}; allowed codes: {', '.join(codes)} "
-                         "(or define these classes in the scenario's [[land_use]])")
-    if out["district"].isna().any():
-        raise InputError(f"{source}: column 'district' is empty at parcels "
-                         f"{first_ids(ids[out['district'].isna()].tolist())}; give every parcel a district")
-    out["district"] = out["district"].astype(str)
-
+    problems += _check_ids(ids)
+    geometry_problems, repairs = _check_geometry(out, fix_geometries)
+    problems += geometry_problems
+    problems += _check_codes(out, codes)
+    problems += _district(out)
+    typed = set()
     for col in FLAGS:
-        out[col] = _as_bool(out, col, source)
-    both = out["farmland"] & out["eco_redline"]
-    if both.any():
-        raise InputError(f"{source}: parcels {first_ids(ids[both].tolist())} are both basic farmland "
-                         "('farmland') and inside the ecological red line ('eco_redline'); the two "
-                         "zones of 三区三线 may not overlap: fix the zoning layers")
+        flag, problem = _as_bool(out, col)
+        problems += problem
+        if not problem:
+            out[col] = flag
+            typed.add(col)
+    if {"farmland", "eco_redline"} <= typed:
+        both = out["farmland"] & out["eco_redline"]
+        if both.any():
+            problems.append(f"parcels {first_ids(ids[both].tolist())} are both basic farmland ('farmland') "
+                            "and inside the ecological red line ('eco_redline'); the two zones of 三区三线 "
+                            "may not overlap: fix the zoning layers")
 
     ranges: dict[str, tuple[float, float | None, bool]] = {"pop": (0.0, None, False)}
     ranges.update({f"suit_{c}": (0.0, 1.0, False) for c in codes})
@@ -112,30 +135,61 @@ def validate_parcels(parcels: gpd.GeoDataFrame, codes: Sequence[str],
     if "area_ha" in out:
         ranges["area_ha"] = (0.0, None, True)
     for col, (low, high, strict) in ranges.items():
-        out[col] = _as_number(out, col, low, high, strict, source)
-    if "area_ha" not in out:
+        values, problem = _as_number(out, col, low, high, strict)
+        problems += problem
+        if not problem:
+            out[col] = values
+    if "area_ha" not in out and not geometry_problems:
         out["area_ha"] = out.geometry.area / 1e4
         tiny = out["area_ha"] <= 0
         if tiny.any():
-            raise InputError(f"{source}: parcels {first_ids(ids[tiny].tolist())} have zero area; "
-                             "remove them or give 'area_ha'")
+            problems.append(f"parcels {first_ids(ids[tiny].tolist())} have zero area; remove them or "
+                            "give 'area_ha'")
+    if problems:
+        listed = problems[0] if len(problems) == 1 else \
+            f"{len(problems)} problems: " + " ".join(f"({n}) {p};" for n, p in enumerate(problems, 1))[:-1]
+        raise InputError(f"{source}: {listed}")
     if "crop_quality" not in out:
         out["crop_quality"] = 1.0
+    out.attrs["repairs"] = repairs
     return out
 
 
 def _check_columns(parcels: gpd.GeoDataFrame, codes: Sequence[str], source: str) -> None:
     present = [str(c) for c in parcels.columns]
+    repeated = sorted({c for c in present if present.count(c) > 1})
+    if repeated:
+        several = len(repeated) > 1
+        raise InputError(f"{source}: column{'s' if several else ''} {', '.join(repr(c) for c in repeated)} "
+                         f"appear{'' if several else 's'} more than once; keep one of each")
     missing = [c for c in required_columns(codes) if c not in present]
     if missing:
-        hints = []
-        for col in missing:
-            close = difflib.get_close_matches(col, present, n=1)
-            hints.append(f"'{col}'" + (f" (found '{close[0]}': rename it?)" if close else ""))
+        spare = [c for c in present if c not in required_columns(codes)]  # only these can be misnamed
+        hints = [f"'{col}'{_column_hint(col, spare)}" for col in missing]
         raise InputError(f"{source}: missing column{'s' if len(missing) > 1 else ''} {', '.join(hints)}; "
                          f"the parcel table needs {', '.join(required_columns(codes))}")
-    if not isinstance(parcels, gpd.GeoDataFrame) or parcels.geometry is None:
-        raise InputError(f"{source}: no geometry column; parcels must be polygons")
+    if not isinstance(parcels, gpd.GeoDataFrame) or not _has_geometry(parcels):
+        raise InputError(f"{source}: no geometry column; parcels must be polygons in a GeoDataFrame "
+                         "(set the active geometry with GeoDataFrame.set_geometry)")
+
+
+def _has_geometry(parcels: gpd.GeoDataFrame) -> bool:
+    try:
+        return parcels.geometry is not None
+    except AttributeError:  # geopandas: "the active geometry column ... is not present"
+        return False
+
+
+def _column_hint(col: str, present: list[str]) -> str:
+    """Why a required column may look missing: a Shapefile cut, another case, a typo."""
+    if len(col) > SHAPEFILE_NAME_LIMIT and col[:SHAPEFILE_NAME_LIMIT] in present:
+        return (f" (found '{col[:SHAPEFILE_NAME_LIMIT]}': Shapefiles cut column names to "
+                f"{SHAPEFILE_NAME_LIMIT} characters; save the parcels as GeoPackage, or rename it)")
+    same_case = [p for p in present if p.lower() == col.lower()]
+    if same_case:
+        return f" (found '{same_case[0]}': column names are case-sensitive; rename it)"
+    close = difflib.get_close_matches(col, present, n=1)
+    return f" (found '{close[0]}': rename it?)" if close else ""
 
 
 def _check_crs(parcels: gpd.GeoDataFrame, source: str) -> None:
@@ -151,56 +205,150 @@ def _check_crs(parcels: gpd.GeoDataFrame, source: str) -> None:
         raise InputError(f"{source}: CRS {crs.to_string()} has units '{unit}'; use a CRS in metres")
 
 
-def _check_geometry(parcels: gpd.GeoDataFrame, source: str) -> None:
+def _check_ids(ids: pd.Series) -> list[str]:
+    if ids.isna().any():
+        return [f"column 'parcel_id' is empty in {int(ids.isna().sum())} rows "
+                f"(rows {first_ids((np.flatnonzero(ids.isna().to_numpy()) + 1).tolist())}); give every parcel an id"]
+    repeated = ids.duplicated(keep=False).to_numpy()
+    if repeated.any():
+        return [f"column 'parcel_id' has duplicate ids: {first_ids(ids[repeated].unique().tolist())} "
+                f"(rows {first_ids((np.flatnonzero(repeated) + 1).tolist())}); parcel ids must be unique"]
+    return []
+
+
+def _check_geometry(parcels: gpd.GeoDataFrame, fix: bool) -> tuple[list[str], list[str]]:
+    """Problems with the geometry column, and (with ``fix``) the repairs made in place."""
     ids = parcels["parcel_id"]
-    geom = parcels.geometry.values
+    geom = np.asarray(parcels.geometry.values, dtype=object)
+    repairs: list[str] = []
+    if fix:
+        broken = ~(shapely.is_missing(geom) | shapely.is_empty(geom)) & \
+            (~shapely.is_valid(geom) | (shapely.get_type_id(geom) == 7))  # 7: GeometryCollection
+        if broken.any():
+            geom = geom.copy()
+            geom[broken] = polygonal_parts(shapely.make_valid(geom[broken]))
+            parcels[parcels.geometry.name] = gpd.GeoSeries(geom, index=parcels.index, crs=parcels.crs)
+            repairs.append(f"repaired {int(broken.sum())} invalid or mixed geometries with shapely.make_valid, "
+                           f"keeping their polygonal parts (parcels {first_ids(ids[broken].tolist())})")
     empty = shapely.is_missing(geom) | shapely.is_empty(geom)
     if empty.any():
-        raise InputError(f"{source}: parcels {first_ids(ids[empty].tolist())} have empty or missing "
-                         "geometry; remove them or draw their polygons")
+        return [f"parcels {first_ids(ids[empty].tolist())} have empty or missing geometry"
+                + (" (or no area left after repair)" if fix else "") + "; remove them or draw their polygons"], repairs
     kinds = shapely.get_type_id(geom)
-    wrong = ~np.isin(kinds, (3, 6))  # Polygon, MultiPolygon
+    problems = []
+    wrong = ~np.isin(kinds, POLYGONAL)
     if wrong.any():
-        names = sorted(set(parcels.geometry[wrong].geom_type))
-        raise InputError(f"{source}: parcels {first_ids(ids[wrong].tolist())} are {', '.join(names)}, not "
-                         "polygons; parcels must be Polygon or MultiPolygon")
-    invalid = ~shapely.is_valid(geom)
+        names = [TYPE_NAMES.get(k, "unknown geometry") for k in sorted(set(kinds[wrong].tolist()))]
+        fixable = (kinds[wrong] == 7).any() and not fix
+        problems.append(f"parcels {first_ids(ids[wrong].tolist())} are {', '.join(names)}, not polygons "
+                        "(mixed geometries); parcels must be Polygon or MultiPolygon: remove the others"
+                        + (", or keep the polygonal parts of collections with fix_geometries=True "
+                           "(--fix-geometries)" if fixable else ""))
+    invalid = ~shapely.is_valid(geom) & ~wrong
     if invalid.any():
         reason = shapely.is_valid_reason(geom[np.flatnonzero(invalid)[0]])
-        raise InputError(f"{source}: parcels {first_ids(ids[invalid].tolist())} have invalid geometry "
-                         f"({reason}); repair them (shapely.make_valid, or --fix-geometries)")
+        problems.append(f"parcels {first_ids(ids[invalid].tolist())} have invalid geometry ({reason}); "
+                        "repair them (shapely.make_valid), or load with fix_geometries=True (--fix-geometries)")
+    return problems, repairs
 
 
-def _as_bool(parcels: pd.DataFrame, col: str, source: str) -> pd.Series:
+def polygonal_parts(geometries: np.ndarray) -> np.ndarray:
+    """Each geometry reduced to its polygonal parts (a Polygon or MultiPolygon, or empty).
+
+    ``shapely.make_valid`` turns a bow-tie into a MultiPolygon but a polygon with a spike
+    into a GeometryCollection of a polygon and a line; parcels keep only what has area.
+    """
+    parts, index = shapely.get_parts(geometries, return_index=True)
+    nested = shapely.get_type_id(parts) == 6
+    if nested.any():  # MultiPolygons inside collections: one level deeper
+        inner, where = shapely.get_parts(parts[nested], return_index=True)
+        parts = np.concatenate([parts[~nested], inner])
+        index = np.concatenate([index[~nested], index[nested][where]])
+        order = np.argsort(index, kind="stable")  # shapely.multipolygons wants indices in order
+        parts, index = parts[order], index[order]
+    keep = (shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)
+    out = np.array([shapely.Polygon()] * len(geometries), dtype=object)
+    if keep.any():
+        rows = np.unique(index[keep])
+        joined = shapely.multipolygons(parts[keep], indices=np.searchsorted(rows, index[keep]))
+        single = shapely.get_num_geometries(joined) == 1
+        joined[single] = shapely.get_geometry(joined[single], 0)
+        overlapping = ~shapely.is_valid(joined)  # parts of a collection may overlap: dissolve them
+        joined[overlapping] = [shapely.union_all(shapely.get_parts(g)) for g in joined[overlapping]]
+        out[rows] = joined
+    return out
+
+
+def _check_codes(parcels: gpd.GeoDataFrame, codes: Sequence[str]) -> list[str]:
+    ids, use = parcels["parcel_id"], parcels["current_use"]
+    if use.isna().any():
+        return [f"column 'current_use' is empty at parcels {first_ids(ids[use.isna()].tolist())}; "
+                "give every parcel its land use today"]
+    unknown = ~use.isin(list(codes))
+    if unknown.any():
+        bad = sorted(set(use[unknown].astype(str)))
+        hint = " (land uses are given by code, not number)" if all(b.lstrip("-").isdigit() for b in bad) else ""
+        return [f"column 'current_use' has unknown land-use codes {bad[:5]}{hint} at parcels "
+                f"{first_ids(ids[unknown].tolist())}; allowed codes: {', '.join(codes)} "
+                "(or define these classes in the scenario's [[land_use]])"]
+    return []
+
+
+def _district(parcels: gpd.GeoDataFrame) -> list[str]:
+    """Districts as text; whole numbers read as floats (a column with gaps) lose their ``.0``."""
+    district = parcels["district"]
+    if district.isna().any():
+        return [f"column 'district' is empty at parcels {first_ids(parcels['parcel_id'][district.isna()].tolist())}; "
+                "give every parcel a district"]
+    if district.dtype.kind == "f" and np.isfinite(district).all() and (district % 1 == 0).all():
+        district = district.astype(np.int64)
+    parcels["district"] = district.astype(str).astype(object)
+    return []
+
+
+def _as_bool(parcels: pd.DataFrame, col: str) -> tuple[pd.Series, list[str]]:
     values = parcels[col]
     if values.dtype == bool:
-        return values
-    numeric = pd.to_numeric(values, errors="coerce")
-    bad = numeric.isna() | ~numeric.isin([0, 1])
-    if bad.any():
-        raise InputError(f"{source}: column '{col}' must be true/false (or 1/0); parcels "
-                         f"{first_ids(parcels['parcel_id'][bad].tolist())} have {values[bad].iloc[0]!r}")
-    return numeric.astype(bool)
-
-
-def _as_number(parcels: pd.DataFrame, col: str, low: float, high: float | None, strict: bool,
-               source: str) -> pd.Series:
+        return values, []
+    numeric = pd.to_numeric(values, errors="coerce").astype(float)
+    text = values.notna() & numeric.isna()
+    if text.any():  # words such as "true", "no", "T"
+        words = values[text].astype(str).str.strip().str.lower()
+        numeric[text] = np.where(words.isin(TRUE_WORDS), 1.0, np.where(words.isin(FALSE_WORDS), 0.0, np.nan))
     ids = parcels["parcel_id"]
-    values = pd.to_numeric(parcels[col], errors="coerce").astype(float)
-    notnum = values.isna() & parcels[col].notna()
-    if notnum.any():
-        raise InputError(f"{source}: column '{col}' must be numeric; parcels {first_ids(ids[notnum].tolist())} "
-                         f"have {parcels[col][notnum].iloc[0]!r}")
-    bad = ~np.isfinite(values)
+    if values.isna().any():
+        return values, [f"column '{col}' is empty at parcels {first_ids(ids[values.isna()].tolist())}; "
+                        "give true or false (1 or 0) for every parcel"]
+    bad = numeric.isna() | ~numeric.isin([0.0, 1.0])
     if bad.any():
-        raise InputError(f"{source}: column '{col}' has missing (NaN) or infinite values at parcels "
-                         f"{first_ids(ids[bad].tolist())}; fill them in")
+        return values, [f"column '{col}' must be true/false (or 1/0); parcels {first_ids(ids[bad].tolist())} "
+                        f"have {values[bad].iloc[0]!r}"]
+    return numeric.astype(bool), []
+
+
+def _as_number(parcels: pd.DataFrame, col: str, low: float, high: float | None,
+               strict: bool) -> tuple[pd.Series, list[str]]:
+    ids, raw = parcels["parcel_id"], parcels[col]
+    if raw.dtype == bool:
+        raw = raw.astype(float)
+    values = pd.to_numeric(raw, errors="coerce").astype(float)
+    notnum = values.isna() & raw.notna()
+    if notnum.any():
+        example = raw[notnum].iloc[0]
+        hint = " (a decimal comma? write 0.5, not 0,5)" if re.fullmatch(r"\s*-?\d+,\d+\s*", str(example)) else ""
+        return values, [f"column '{col}' must be numeric; parcels {first_ids(ids[notnum].tolist())} "
+                        f"have {example!r}{hint}"]
+    missing, infinite = values.isna(), np.isinf(values)
+    if missing.any() or infinite.any():
+        kind = " and ".join(k for k, m in (("missing (NaN)", missing), ("infinite", infinite)) if m.any())
+        return values, [f"column '{col}' has {kind} values at parcels "
+                        f"{first_ids(ids[missing | infinite].tolist())}; fill them in"]
     below = values <= low if strict else values < low
     above = values > high if high is not None else np.zeros(len(values), bool)
     out_of_range = below | above
     if out_of_range.any():
-        span = f"{'(' if strict else '['}{low:g}, {high:g}]" if high is not None else \
+        span = f"in {'(' if strict else '['}{low:g}, {high:g}]" if high is not None else \
             (f"> {low:g}" if strict else f">= {low:g}")
-        raise InputError(f"{source}: column '{col}' must be {span}; parcels "
-                         f"{first_ids(ids[out_of_range].tolist())} have {values[out_of_range].iloc[0]:g}")
-    return values
+        return values, [f"column '{col}' must be {span}; parcels {first_ids(ids[out_of_range].tolist())} "
+                        f"have {values[out_of_range].iloc[0]:g}"]
+    return values, []

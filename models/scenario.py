@@ -7,9 +7,11 @@ so that compilation can trust it; every error names the key and the allowed valu
 from __future__ import annotations
 
 import difflib
+import math
+import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -33,7 +35,8 @@ Sense = Literal["max", "min"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # TOML allows nan and inf; no quota, density or radius means anything with them
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Quota(_Strict):
@@ -72,7 +75,7 @@ class District(_Strict):
 class Population(_Strict):
     """Housing capacity per hectare of each residential use (persons/ha)."""
 
-    density: dict[str, float] = Field(default_factory=lambda: {"urban": 150.0, "rural": 40.0})
+    density: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=lambda: {"urban": 150.0, "rural": 40.0})
 
 
 class Service(_Strict):
@@ -109,8 +112,14 @@ class Scenario(_Strict):
     @model_validator(mode="after")
     def _references(self) -> Scenario:
         codes = self.codes
+        if not codes:
+            raise ValueError("land_use: the classification is empty; give at least one [[land_use]] table "
+                             "or leave the key out for the default seven classes")
         if len(set(codes)) != len(codes):
             raise ValueError(f"land_use: duplicate codes in {codes}")
+        for use in self.land_use:
+            if not (math.isfinite(use.benefit) and math.isfinite(use.esv)):
+                raise ValueError(f"land_use: '{use.code}' has a benefit or esv that is not a finite number")
         _known("quotas", self.quotas, [*codes, *GROUPS])
         _known("conversion", self.conversion, codes)
         for source, targets in self.conversion.items():
@@ -120,7 +129,25 @@ class Scenario(_Strict):
         _known("objectives", self.objectives, list(OBJECTIVES))
         if not self.objectives:
             raise ValueError("objectives: name at least one of " + ", ".join(OBJECTIVES))
+        _quotas_agree(self.quotas, self.land_use)
         return self
+
+
+def _quotas_agree(quotas: dict[str, Quota], uses: list[LandUse]) -> None:
+    """Minimum quotas of uses must fit under the maximum of their group (the same hectares).
+
+    Quotas that need the parcels (the county's area, what the rules allow) are checked by
+    :func:`models.presolve.presolve_check`.
+    """
+    for group in GROUPS:
+        cap = quotas.get(group, Quota()).max
+        members = [u.code for u in uses if u.group == group and (quotas.get(u.code, Quota()).min or 0) > 0]
+        floor = sum(quotas[c].min or 0.0 for c in members)
+        if cap is not None and floor > cap:
+            parts = " + ".join(f"{c} {quotas[c].min:,.6g}" for c in members)
+            raise ValueError(f"quotas contradict each other: the minimum quotas of {group} uses ({parts} = "
+                             f"{floor:,.6g} ha) exceed the {group} maximum of {cap:,.6g} ha by "
+                             f"{floor - cap:,.6g} ha; lower a minimum or raise quotas.{group}.max")
 
 
 def _known(key: str, names: Any, allowed: list[str]) -> None:
@@ -155,11 +182,26 @@ def load_scenario(path: str | Path) -> Scenario:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(f"{path}: scenario file not found; every instance needs a scenario.toml") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); save the scenario as UTF-8 "
+                         "(e.g. from GBK: iconv -f GBK -t UTF-8)") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the scenario ({exc.strerror or exc})") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: TOML syntax error: {exc}; fix the file at that line and column") from None
+        raise InputError(f"{path}: TOML syntax error: {exc}{_quote_line(text, str(exc))}; fix the file at "
+                         "that line and column (strings need quotes, tables [brackets], keys = values)") from None
     return parse_scenario(data, str(path))
+
+
+def _quote_line(text: str, message: str) -> str:
+    """The offending line of a TOML file, quoted, when the parser's message gives its number."""
+    found = re.search(r"line (\d+)", message)
+    lines = text.splitlines()
+    if not found or not 0 < int(found.group(1)) <= len(lines):
+        return ""
+    return f": `{lines[int(found.group(1)) - 1].strip()[:80]}`"
 
 
 def _explain(exc: ValidationError, source: str) -> str:

@@ -14,12 +14,15 @@ from rich.markup import escape
 
 from models import Instance, LandallocError, Problem, evaluate
 from optimizer.console import evaluation_summary, instance_summary
+from optimizer.distributed import cluster
 
 app = typer.Typer(help="Multi-objective land-use allocation for territorial spatial planning.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 instance_app = typer.Typer(help="Create instances.", no_args_is_help=True)
 app.add_typer(instance_app, name="instance")
 console = Console(width=None if sys.stdout.isatty() else 120)
+FixGeometries = Annotated[bool, typer.Option(
+    "--fix-geometries", help="repair invalid parcel geometries with shapely.make_valid, keeping polygonal parts")]
 
 
 @app.command()
@@ -37,13 +40,32 @@ def demo() -> None:
 
 @app.command()
 def check(instance: Annotated[Path, typer.Argument(help="instance folder or parcel file")],
-          layout: Annotated[Path, typer.Argument(help="CSV parcel_id,use or a vector file with a 'use' column")]) -> None:
-    """Evaluate a layout: exit 0 when feasible, 1 when infeasible, 2 on bad input."""
-    loaded = Instance.load(instance)
+          layout: Annotated[Path, typer.Argument(
+              metavar="LAYOUT|RESULT_DIR",
+              help="CSV parcel_id,use or a vector file with a 'use' column; or a result folder of landalloc solve")],
+          scenario: Annotated[Path | None, typer.Option(help="another scenario.toml for the same parcels")] = None,
+          fix_geometries: FixGeometries = False) -> None:
+    """Evaluate a layout, or verify a result folder: exit 0 feasible/verified, 1 not, 2 bad input."""
+    if layout.is_dir():
+        from optimizer.verify import verify_result
+
+        report = verify_result(layout, instance=instance, scenario=scenario, fix_geometries=fix_geometries)
+        console.print(report.table().to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+        console.print(escape(str(report)))
+        raise typer.Exit(report.exit_code)
+    loaded = load_instance(instance, scenario, fix_geometries)
     problem = loaded.compile()
     result = evaluate(problem, loaded.read_layout(layout))
     evaluation_summary(console, problem, result, layout.name)
     raise typer.Exit(0 if result.feasible[0] else 1)
+
+
+def load_instance(path: Path, scenario: Path | None = None, fix_geometries: bool = False) -> Instance:
+    """Instance.load, telling the user what loading repaired."""
+    loaded = Instance.load(path, scenario, fix_geometries=fix_geometries)
+    for repair in loaded.repairs:
+        console.print(f"[yellow]note:[/yellow] {escape(repair)}")
+    return loaded
 
 
 @app.command()
@@ -58,8 +80,12 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
           generations: Annotated[int | None, typer.Option(min=1, help="NSGA: generations")] = None,
           seed: Annotated[int, typer.Option(help="random seed")] = 1,
           scenario: Annotated[Path | None, typer.Option(help="another scenario.toml for the same parcels")] = None,
+          workers: Annotated[int | None, typer.Option(min=1, help="Dask LocalCluster processes (default: serial)")] = None,
+          scheduler: Annotated[str | None, typer.Option(help="address of a Dask scheduler, tcp://HOST:PORT")] = None,
+          restarts: Annotated[int, typer.Option(min=1, help="NSGA: independent runs merged into one front")] = 1,
           report: Annotated[bool, typer.Option(help="write charts, maps and report.html too")] = True,
-          force: Annotated[bool, typer.Option(help="replace an existing result folder")] = False) -> None:
+          force: Annotated[bool, typer.Option(help="replace an existing result folder")] = False,
+          fix_geometries: FixGeometries = False) -> None:
     """Find the Pareto front of an instance and write a result folder (front.csv, layouts.gpkg, run.json)."""
     from models.errors import InputError
 
@@ -67,27 +93,44 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
         raise InputError(f"--method must be 'milp' or 'nsga2', not '{method}'")
     if out.exists() and any(out.iterdir()) and not force:  # fail before a long solve, not after
         raise InputError(f"{out}: folder exists and is not empty; choose another --out or pass --force")
-    loaded = Instance.load(instance, scenario)
+    from models.presolve import require_feasible_bounds
+
+    loaded = load_instance(instance, scenario, fix_geometries)
     problem = loaded.compile()
+    for warning in require_feasible_bounds(problem):  # an impossible plan raises InfeasibleError: exit 1
+        console.print(f"[yellow]warning:[/yellow] {escape(warning.message)}")
     chosen = [o.strip() for o in objectives.split(",") if o.strip()] or list(problem.objectives)
     started = time.perf_counter()
-    if method == "milp":
+    distributed = workers is not None or scheduler is not None
+    if method == "milp" and distributed:
+        from optimizer.milp.grid_tasks import distributed_front
+
+        with cluster(workers, scheduler) as client:
+            front = distributed_front(problem, chosen, points=points, client=client, time_limit=time_limit,
+                                      gap=gap, seed=seed)
+    elif method == "milp":
         from optimizer import milp
 
         front = milp.pareto(problem, chosen, points=points, time_limit=time_limit, gap=gap, seed=seed)
     else:
         from optimizer import nsga
+        from optimizer.nsga.restarts import explore_restarts
 
         if generations is None and time_limit is None:
             generations = 200
-        front = nsga.explore(problem, chosen, pop_size=pop, generations=generations, time_limit=time_limit,
-                             seed=seed)
+        settings = {"pop_size": pop, "generations": generations, "time_limit": time_limit}
+        if distributed or restarts > 1:
+            with cluster(workers, scheduler) as client:
+                front = explore_restarts(problem, chosen, restarts, seed=seed, client=client, **settings)
+        else:
+            front = nsga.explore(problem, chosen, seed=seed, **settings)
     run = {**front.run, **provenance(loaded, problem, chosen), "method": method, "seed": seed,
            "command": " ".join(sys.argv[1:]), "total_seconds": time.perf_counter() - started}
     front = dataclasses.replace(front, run=run)
     front.to_file(out, force=force, report=report, problem=problem)
     console.print(front)
-    console.print(front.table().to_string(index=False, float_format=lambda v: f"{v:.6g}"))
+    shown = front.table()[["id", *front.objectives, "status", "gap", "seconds"]]
+    console.print(shown.to_string(index=False, float_format=lambda v: f"{v:.6g}"))
     console.print(f"wrote {out}" + (f" (open {out / 'report.html'})" if report else ""))
 
 
@@ -98,6 +141,36 @@ def provenance(instance: Instance, problem: Problem, objectives: list[str]) -> d
             "inputs": instance.input_hashes(), "scenario": instance.scenario.model_dump(),
             "current": {o: float(today.objective(o)[0]) for o in objectives},
             "current_feasible": bool(today.feasible[0])}
+
+
+@app.command()
+def batch(scenarios: Annotated[list[Path], typer.Argument(help="scenario.toml files to compare")],
+          instance: Annotated[Path, typer.Option(help="instance folder whose parcels every scenario uses")],
+          out: Annotated[Path, typer.Option(help="folder for one result per scenario and the summary")],
+          method: Annotated[str, typer.Option(help="milp or nsga2")] = "milp",
+          objectives: Annotated[str, typer.Option(help="comma-separated; default: each scenario's")] = "",
+          points: Annotated[int, typer.Option(min=2, help="MILP: grid points")] = 11,
+          time_limit: Annotated[float | None, typer.Option(help="seconds per solve (NSGA: per run)")] = None,
+          generations: Annotated[int, typer.Option(min=1, help="NSGA: generations")] = 100,
+          pop: Annotated[int, typer.Option(min=4, help="NSGA: population size")] = 100,
+          seed: Annotated[int, typer.Option(help="random seed")] = 1,
+          workers: Annotated[int | None, typer.Option(min=1, help="Dask LocalCluster processes")] = None,
+          scheduler: Annotated[str | None, typer.Option(help="address of a Dask scheduler")] = None,
+          force: Annotated[bool, typer.Option(help="replace an existing folder")] = False) -> None:
+    """Solve several scenarios of one instance: a result folder each, a summary and a comparison."""
+    from models.errors import InputError
+    from optimizer.batch import run_batch
+
+    if method not in ("milp", "nsga2"):
+        raise InputError(f"--method must be 'milp' or 'nsga2', not '{method}'")
+    options: dict[str, object] = ({"points": points, "time_limit": time_limit, "seed": seed} if method == "milp"
+                                  else {"pop_size": pop, "generations": generations, "time_limit": time_limit,
+                                        "seed": seed})
+    chosen = [o.strip() for o in objectives.split(",") if o.strip()] or None
+    summary = run_batch(instance, scenarios, out, method=method, objectives=chosen, workers=workers,
+                        scheduler=scheduler, force=force, **options)
+    console.print(summary.to_string(index=False))
+    console.print(f"wrote {out}")
 
 
 @app.command("report")

@@ -80,3 +80,48 @@ def test_generate_refuses_to_overwrite(tmp_path):
 @pytest.mark.parametrize("args", [["instance", "generate", "--parcels", "x", "--out", "y"], ["nonsense"]])
 def test_usage_errors_exit_2(args):
     assert run(*args).returncode == 2
+
+
+def test_check_verifies_a_result_folder(tmp_path):
+    import shutil
+
+    from models import Instance
+    from optimizer.front import ParetoFront
+    from tests.test_verify import _feasible_layouts
+
+    shutil.copytree(bundled("tiny"), tmp_path / "tiny")
+    instance = Instance.load(tmp_path / "tiny")
+    problem = instance.compile()
+    layouts = _feasible_layouts(problem)
+    record = {"instance": str(tmp_path / "tiny"), "inputs": instance.input_hashes(),
+              "scenario": instance.scenario.model_dump()}
+    ParetoFront.build(problem, ["efficiency", "ecology"], layouts, [{}] * len(layouts), "enum",
+                      run=record).to_file(tmp_path / "result")
+    ok = run("check", str(tmp_path / "tiny"), str(tmp_path / "result"))
+    assert ok.returncode == 0 and "verified against" in ok.stdout
+    front = pd.read_csv(tmp_path / "result/front.csv")
+    front.loc[0, "ecology"] += 1
+    front.to_csv(tmp_path / "result/front.csv", index=False)
+    bad = run("check", str(tmp_path / "tiny"), str(tmp_path / "result"))
+    assert bad.returncode == 1 and "does NOT verify" in bad.stdout
+    (tmp_path / "result/run.json").unlink()
+    broken = run("check", str(tmp_path / "tiny"), str(tmp_path / "result"))
+    assert broken.returncode == 2 and "missing run.json" in broken.stderr and "Traceback" not in broken.stderr
+
+
+def test_fix_geometries_option(tmp_path):
+    import shapely
+
+    from instances.handmade import tiny_county
+    from instances.synthetic import write_instance
+
+    parcels, scenario = tiny_county()
+    x, y = parcels.geometry[4].bounds[:2]
+    parcels.loc[4, "geometry"] = shapely.Polygon([(x, y), (x + 100, y + 100), (x + 100, y), (x, y + 100)])
+    write_instance(parcels, scenario, tmp_path / "bow_tie", "# bow-tie\n")
+    layout = tmp_path / "layout.csv"
+    pd.DataFrame({"parcel_id": parcels["parcel_id"], "use": parcels["current_use"]}).to_csv(layout, index=False)
+    refused = run("check", str(tmp_path / "bow_tie"), str(layout))
+    assert refused.returncode == 2 and "--fix-geometries" in refused.stderr
+    repaired = run("check", str(tmp_path / "bow_tie"), str(layout), "--fix-geometries")
+    assert repaired.returncode == 1 and "repaired 1 invalid" in repaired.stdout  # today's tiny layout is infeasible

@@ -1,0 +1,364 @@
+"""Cheap checks before solving: rules that cannot hold together, and data a solver will find dull.
+
+Every check reads the compiled :class:`Problem` with whole-array operations. Errors are
+certain: each compares a bound with what *every* layout the allocation rules allow must have
+(or can at most reach), so a reported error is a proof that no layout is feasible. Warnings, in
+the spirit of prioritizr's ``presolve_check``, flag data that make the optimisation pointless or
+hard (a use no parcel may take, an objective that cannot change, slivers).
+
+Checks, in order (docs/errors.md lists their messages):
+
+1. ``quota_max[r]`` — the area that must be in ``r`` (parcels whose every allowed use is in
+   ``r``) exceeds ``U_r``.
+2. ``quota_min[r]`` — the area that may be in ``r`` (parcels with some allowed use in ``r``) is
+   below ``L_r``.
+3. ``quotas`` — the minimum quotas of disjoint rows, plus the area that must take uses outside
+   them, exceed the total area.
+4. ``population[d]`` — a district's target exceeds ``sum_i max_k a_i rho_k`` over the uses its
+   parcels may take.
+5. ``cropland_balance`` — ``sum_i max_k balance_ik < 0``: more cropland must be built on than
+   new cropland can be gained.
+6. ``joint`` — when 1-5 pass: the LP relaxation of rules 5-7 aggregated over parcels with the
+   same allowed uses, district and current use (an exact relaxation; a few hundred columns)
+   has no solution; the minimal scaled relaxation says which bounds to move and by how much.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from models.errors import InfeasibleError, first_ids
+from models.evaluation import TOLERANCE
+from models.problem import Problem
+from models.scenario import GROUPS, OBJECTIVES
+
+MAX_SUBSETS_OF = 12
+"""Quota rows up to which check 3 tries every disjoint subset (2^12 sets); above, single rows."""
+MAX_LP_COLUMNS = 500_000
+"""Above this many aggregated columns the joint LP check is skipped (with a warning)."""
+LP_TOLERANCE = 1e-5
+"""Relative relaxation below which the joint LP counts as feasible: looser than evaluate's
+tolerance, so that LP round-off never reports a feasible plan as impossible."""
+SLIVER_RATIO = 1e6
+"""Largest/smallest parcel area above which parcels are flagged as slivers."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One result of :func:`presolve_check`.
+
+    Attributes
+    ----------
+    rule : the constraint or datum concerned, named as :func:`models.evaluate` names
+        constraints (``quota_min[crop]``, ``population[T01]``, ``cropland_balance``), or
+        ``quotas``, ``joint``, ``use[<code>]``, ``objective[<name>]``, ``parcels``.
+    severity : ``"error"`` (no layout can be feasible) or ``"warning"``.
+    message : one sentence for the planner: what, by how much, and what to change.
+    amount : by how much the rule fails, in ``unit`` (0 for warnings).
+    """
+
+    rule: str
+    severity: Literal["error", "warning"]
+    message: str
+    amount: float = 0.0
+    unit: str = ""
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def presolve_check(problem: Problem) -> list[Finding]:
+    """Errors that make every layout infeasible, then warnings; empty when all is well.
+
+    Examples
+    --------
+    >>> for finding in presolve_check(problem):  # doctest: +SKIP
+    ...     print(finding.severity, finding.message)
+    """
+    facts = _Facts(problem)
+    errors = [*_quota_max(facts), *_quota_min(facts)]
+    errors += [] if errors else _quota_sum(facts)  # a row that fails alone fails in every sum
+    errors += [*_population(facts), *_balance(facts)]
+    warnings: list[Finding] = []
+    if not errors:
+        errors, warnings = _joint(facts)
+    return errors + warnings + _warnings(facts)
+
+
+def require_feasible_bounds(problem: Problem) -> list[Finding]:
+    """Raise :class:`InfeasibleError` listing every error of :func:`presolve_check`.
+
+    Returns the warnings, for the caller to show. Engines call this before solving, so that
+    an impossible plan is explained in the planner's terms instead of by a solver status.
+    """
+    findings = presolve_check(problem)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        listed = errors[0].message if len(errors) == 1 else \
+            "; ".join(f"({n}) {f.message}" for n, f in enumerate(errors, 1))
+        raise InfeasibleError(f"{problem.name}: no layout can satisfy the rules: {listed}")
+    return [f for f in findings if f.severity == "warning"]
+
+
+class _Facts:
+    """What every check reads: per parcel, per quota row, the area that may or must be there."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        allowed = problem.allowed.astype(np.int32)
+        members = problem.quota_members.astype(np.int32)
+        self.area, self.total = problem.area, float(problem.area.sum())
+        self.may = (allowed @ members.T) > 0                       # N×R: some allowed use in r
+        self.must = (allowed @ (1 - members).T) == 0               # N×R: every allowed use in r
+        self.reach = self.area @ self.may                          # R: area that may be in r
+        self.forced = self.area @ self.must                        # R: area that must be in r
+        self.pattern = _pattern_ids(problem.allowed)             # N: which allowed-use pattern
+        first = np.zeros(self.pattern.max() + 1, np.int64)
+        first[self.pattern] = np.arange(problem.n_parcels)
+        self.patterns = problem.allowed[first]                     # one row per pattern
+        self.pattern_area = np.bincount(self.pattern, weights=self.area)
+
+    def label(self, r: int) -> str:
+        name = self.problem.quota_names[r]
+        if name in GROUPS:
+            return f"{name} land"
+        return self.problem.uses[self.problem.use_index(name)].name_en
+
+    def rules_against(self, rows: np.ndarray, uses: np.ndarray) -> list[str]:
+        """Rules that forbid any of ``uses`` on any of the parcels ``rows``."""
+        return [rule for rule, mask in self.problem.forbidden.items() if mask[np.ix_(rows, uses)].any()]
+
+
+def _quota_max(facts: _Facts) -> list[Finding]:
+    p, out = facts.problem, []
+    over = facts.forced - p.quota_max
+    for r in np.flatnonzero(over > TOLERANCE * np.maximum(1.0, np.abs(np.nan_to_num(p.quota_max)))):
+        rows = np.flatnonzero(facts.must[:, r])
+        rules = facts.rules_against(rows, np.flatnonzero(~p.quota_members[r]))
+        out.append(Finding(f"quota_max[{p.quota_names[r]}]", "error",
+                           f"{facts.label(r)} maximum {_ha(p.quota_max[r])} cannot be met: {_ha(facts.forced[r])} of "
+                           f"parcels must be {facts.label(r)} under the rules ({', '.join(rules) or 'no other use'}; "
+                           f"e.g. parcels {first_ids(p.parcel_ids[rows].tolist())}), {_ha(over[r])} too many; raise "
+                           f"quotas.{p.quota_names[r]}.max or allow those parcels other uses", float(over[r]), "ha"))
+    return out
+
+
+def _quota_min(facts: _Facts) -> list[Finding]:
+    p, out = facts.problem, []
+    short = p.quota_min - facts.reach
+    for r in np.flatnonzero(short > TOLERANCE * np.maximum(1.0, p.quota_min)):
+        uses = np.flatnonzero(p.quota_members[r])
+        shut = {rule: float(facts.area[~facts.may[:, r] & mask[:, uses].all(axis=1)].sum())
+                for rule, mask in p.forbidden.items()}
+        because = ", ".join(f"{rule} shuts out {_ha(a)}" for rule, a in sorted(shut.items(), key=lambda x: -x[1])
+                            if a > 0) or f"the county has only {_ha(facts.total)}"
+        out.append(Finding(f"quota_min[{p.quota_names[r]}]", "error",
+                           f"{facts.label(r)} minimum {_ha(p.quota_min[r])} cannot be met: at most "
+                           f"{_ha(facts.reach[r])} of parcels may be {facts.label(r)} under the rules ({because}), "
+                           f"{_ha(short[r])} short; lower quotas.{p.quota_names[r]}.min or allow more conversions",
+                           float(short[r]), "ha"))
+    return out
+
+
+def _quota_sum(facts: _Facts) -> list[Finding]:
+    """Minimum quotas of disjoint rows, plus the area that must lie outside them, above the total."""
+    p = facts.problem
+    rows = [r for r in range(len(p.quota_names)) if p.quota_min[r] > 0]
+    sizes = range(2, len(rows) + 1) if len(rows) <= MAX_SUBSETS_OF else ()
+    worst: tuple[float, tuple[int, ...], float] | None = None
+    for size in sizes:
+        for chosen in combinations(rows, size):
+            covered = p.quota_members[list(chosen)]
+            if (covered.sum(axis=0) > 1).any():  # overlapping rows count the same hectares twice
+                continue
+            outside = float(facts.pattern_area[~(facts.patterns & covered.any(axis=0)).any(axis=1)].sum())
+            excess = float(p.quota_min[list(chosen)].sum()) + outside - facts.total
+            if excess > TOLERANCE * max(1.0, facts.total) and (worst is None or excess > worst[0]):
+                worst = (excess, chosen, outside)
+    if worst is None:
+        return []
+    excess, chosen, outside = worst
+    parts = " + ".join(f"{p.quota_names[r]} {_ha(p.quota_min[r], unit='')}" for r in chosen)
+    rest = f", and {_ha(outside)} of parcels may take none of these uses," if outside > 0 else ""
+    return [Finding("quotas", "error",
+                    f"the minimum quotas {parts} = {_ha(float(p.quota_min[list(chosen)].sum()))} cannot fit: the "
+                    f"county has {_ha(facts.total)}{rest} so they exceed it by {_ha(excess)}; lower these minimums",
+                    excess, "ha")]
+
+
+def _population(facts: _Facts) -> list[Finding]:
+    p = facts.problem
+    targeted = np.flatnonzero(np.isfinite(p.district_target))
+    if len(targeted) == 0:
+        return []
+    best = np.where(p.allowed, p.capacity, 0.0).max(axis=1)
+    reach = np.bincount(p.district, weights=best, minlength=len(p.districts))
+    short = p.district_target - reach
+    housing = [f"{u.code} {p.capacity[:, k].sum() / max(facts.total, 1e-12):,.6g}"
+               for k, u in enumerate(p.uses) if p.capacity[:, k].any()]
+    out = []
+    for d in targeted[short[targeted] > TOLERANCE * np.maximum(1.0, p.district_target[targeted])]:
+        out.append(Finding(f"population[{p.districts[d]}]", "error",
+                           f"district {p.districts[d]} must house {p.district_target[d]:,.0f} persons but at most "
+                           f"{reach[d]:,.0f} fit even if each of its parcels took its densest allowed use (persons/ha: "
+                           f"{', '.join(housing) or 'no housing use has a density'}), {short[d]:,.0f} short; lower "
+                           "the target, raise [population] density or widen the urban development boundary",
+                           float(short[d]), "persons"))
+    return out
+
+
+def _balance(facts: _Facts) -> list[Finding]:
+    p = facts.problem
+    if p.balance is None:
+        return []
+    best = np.where(p.allowed, p.balance, -np.inf).max(axis=1)
+    lost, gained = float(-best[best < 0].sum()), float(best[best > 0].sum())
+    if gained - lost >= -TOLERANCE * max(1.0, lost):
+        return []
+    rows = np.flatnonzero(best < 0)
+    weight = np.abs(np.asarray(p.balance)).max(axis=1)
+    unit = "ha" if np.allclose(weight[weight > 0], p.area[weight > 0]) else "quality-weighted ha"
+    return [Finding("cropland_balance", "error",
+                    f"cropland balance (占补平衡) cannot hold: {_ha(lost, unit)} of cropland must become construction "
+                    f"land under the rules (parcels {first_ids(p.parcel_ids[rows].tolist())}), but at most "
+                    f"{_ha(gained, unit)} of new cropland can be gained, {_ha(lost - gained, unit)} short; allow more "
+                    "land to become cropland or keep that cropland", lost - gained, unit)]
+
+
+def _joint(facts: _Facts) -> tuple[list[Finding], list[Finding]]:
+    """The LP relaxation of quotas, balance and population over parcels grouped alike.
+
+    Parcels with the same allowed uses, district and current use are one group ``g`` with
+    columns ``z_gk`` (hectares of the group given use k, summing to the group's area); every
+    constraint of rules 5-7 is linear in those hectares, so any feasible layout gives a
+    feasible ``z``. Each constraint gets an elastic slack; the LP minimises their scaled sum.
+    """
+    from scipy.optimize import linprog
+
+    p = facts.problem
+    key = (facts.pattern * len(p.districts) + p.district) * p.n_uses + p.current
+    _, first, group = np.unique(key, return_index=True, return_inverse=True)
+    g, k = np.nonzero(p.allowed[first])
+    if len(g) > MAX_LP_COLUMNS:
+        return [], [Finding("joint", "warning", f"skipped the joint check of quotas, balance and population: "
+                                                f"{len(g):,} aggregated columns is more than {MAX_LP_COLUMNS:,}")]
+    rows = _joint_rows(p, first, group, g, k)
+    if not rows:
+        return [], []
+    names, units = [r[0] for r in rows], [r[1] for r in rows]
+    sense = np.array([r[2] for r in rows])  # +1: sum <= bound (a maximum), -1: sum >= bound
+    bound = np.array([r[3] for r in rows])
+    coef = np.array([r[4] for r in rows])
+    scale = np.maximum(1.0, np.abs(bound))
+    n_cols, n_rows = len(g), len(rows)
+    a_ub = sp.hstack([sp.csr_matrix(coef * sense[:, None]), -sp.identity(n_rows)]).tocsr()
+    a_eq = sp.hstack([sp.csr_matrix((np.ones(n_cols), (g, np.arange(n_cols))), shape=(len(first), n_cols)),
+                      sp.csr_matrix((len(first), n_rows))]).tocsr()
+    result = linprog(np.concatenate([np.zeros(n_cols), 1.0 / scale]), A_ub=a_ub, b_ub=sense * bound,
+                     A_eq=a_eq, b_eq=np.bincount(group, weights=p.area), bounds=(0, None), method="highs")
+    if result.status != 0:
+        return [], [Finding("joint", "warning", "the joint check of quotas, balance and population did not "
+                                                f"finish ({result.message})")]
+    slack = result.x[n_cols:]
+    missed = np.flatnonzero(slack > LP_TOLERANCE * scale)
+    if len(missed) == 0:
+        return [], []
+    parts = "; ".join(f"{names[c]} by {slack[c]:,.6g} {units[c]}" for c in missed)
+    return [Finding("joint", "error",
+                    "the quotas, cropland balance and population targets cannot all hold together, even with "
+                    f"parcels split into fractions: the smallest relaxation that lets them hold misses {parts}; "
+                    "loosen these bounds at least that much (whole parcels may need more)",
+                    float((slack[missed] / scale[missed]).sum()), "share of bounds")], []
+
+
+def _joint_rows(p: Problem, first: np.ndarray, group: np.ndarray, g: np.ndarray,
+                k: np.ndarray) -> list[tuple[str, str, float, float, np.ndarray]]:
+    """Rules 5-7 over the columns ``(g, k)``: (name, unit, sense, bound, coefficient per column)."""
+    rows = []
+    for r, quota in enumerate(p.quota_names):
+        inside = p.quota_members[r, k].astype(float)
+        if p.quota_min[r] > 0:
+            rows.append((f"quota_min[{quota}]", "ha", -1.0, float(p.quota_min[r]), inside))
+        if np.isfinite(p.quota_max[r]):
+            rows.append((f"quota_max[{quota}]", "ha", 1.0, float(p.quota_max[r]), inside))
+    if p.balance is not None:
+        # quality weights differ within a group: the best member's weight keeps it a relaxation
+        per_ha = pd.DataFrame(np.asarray(p.balance) / p.area[:, None]).groupby(group).max().to_numpy()
+        rows.append(("cropland_balance", "ha", -1.0, 0.0, per_ha[g, k]))
+    density = p.capacity[first[g], k] / p.area[first[g]]
+    for d in np.flatnonzero(np.isfinite(p.district_target)):
+        rows.append((f"population[{p.districts[d]}]", "persons", -1.0, float(p.district_target[d]),
+                     density * (p.district[first[g]] == d)))
+    return rows
+
+
+def _pattern_ids(allowed: np.ndarray) -> np.ndarray:
+    """0..P-1 per parcel, equal for parcels with the same allowed uses."""
+    if allowed.shape[1] <= 62:
+        bits = allowed.astype(np.int64) @ (np.int64(1) << np.arange(allowed.shape[1], dtype=np.int64))
+        return np.unique(bits, return_inverse=True)[1].ravel()
+    return np.unique(allowed, axis=0, return_inverse=True)[1].ravel()
+
+
+def _warnings(facts: _Facts) -> list[Finding]:
+    p, out = facts.problem, []
+    for k in np.flatnonzero(~p.allowed.any(axis=0)):
+        out.append(Finding(f"use[{p.codes[k]}]", "warning",
+                           f"no parcel may become {p.uses[k].name_en} ('{p.codes[k]}') under the rules; quotas, "
+                           "objectives and maps that count it cannot change"))
+    if len(p.free) == 0:
+        out.append(Finding("parcels", "warning", "every parcel is locked by the rules: there is exactly one layout "
+                                                 "and nothing to optimise"))
+    for name in p.objectives:
+        reason = _no_spread(p, name)
+        if reason:
+            out.append(Finding(f"objective[{name}]", "warning",
+                               f"objective '{name}' takes the same value in every layout the rules allow ({reason}); "
+                               "it cannot trade off against the others: drop it from [objectives]"))
+    small, large = float(p.area.min()), float(p.area.max())
+    if small > 0 and large / small > SLIVER_RATIO:
+        slivers = np.flatnonzero(p.area < large / SLIVER_RATIO)
+        out.append(Finding("parcels", "warning",
+                           f"parcel areas span {np.log10(large / small):.0f} orders of magnitude ({_ha(small)} to "
+                           f"{_ha(large)}): slivers such as "
+                           f"parcels {first_ids(p.parcel_ids[slivers].tolist())} add decisions without meaning and "
+                           "make the MILP numerically harder; merge them into their neighbours"))
+    return out
+
+
+def _no_spread(p: Problem, name: str) -> str:
+    """Why an objective is constant over the allowed layouts, or "" when it may vary."""
+    if name in ("efficiency", "ecology", "change"):
+        coef = getattr(p, name)
+        spread = (np.where(p.allowed, coef, -np.inf).max(axis=1) - np.where(p.allowed, coef, np.inf).min(axis=1)).sum()
+        return "no parcel's allowed uses differ in it" if spread <= 1e-12 * max(1.0, np.abs(coef).sum()) else ""
+    if name == "equity":
+        if p.service < 0:
+            return "the classification has no 'service' use"
+        if len(p.demand) == 0:
+            return "no parcel has residents"
+        within = np.unique(p.catchment.indices)
+        may_serve = p.allowed[within, p.service]
+        if not may_serve.any():
+            return "no parcel within reach of residents may be public-service land"
+        if p.locked[within].all():
+            return "every parcel within reach of residents is locked"
+        return ""
+    if name == "compactness":
+        if len(p.edges) == 0:
+            return "no two parcels share an edge"
+        if not p.compact_uses.any():
+            return "[compactness] names no use"
+        return ""
+    return "" if name in OBJECTIVES else "unknown objective"
+
+
+def _ha(value: float, unit: str = "ha") -> str:
+    text = f"{value:,.0f}" if abs(value) >= 1e5 else f"{value:,.6g}"
+    return f"{text} {unit}" if unit else text
