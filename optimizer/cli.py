@@ -26,8 +26,9 @@ FixGeometries = Annotated[bool, typer.Option(
 
 
 @app.command()
-def demo() -> None:
-    """Load the bundled demo county, summarise it and evaluate today's layout."""
+def demo(out: Annotated[Path, typer.Option(help="folder for the demo's results (a new one each run)")] = Path("results"),
+         solve: Annotated[bool, typer.Option(help="run the MILP and NSGA-II after the summary")] = True) -> None:
+    """Load the bundled demo county, evaluate today's layout, then trade efficiency against equity."""
     from instances import bundled
 
     path = bundled("demo")
@@ -36,6 +37,35 @@ def demo() -> None:
     problem = instance.compile()
     instance_summary(console, instance, problem)
     evaluation_summary(console, problem, evaluate(problem, problem.current_layout), "Current layout")
+    if not solve:
+        return
+    from optimizer import milp, nsga
+    from optimizer.report import compare
+
+    objectives = ["efficiency", "equity"]
+    folder = _new_folder(out / "demo")
+    console.rule("Exact front (MILP, AUGMECON2, 7 points)")
+    exact = milp.pareto(problem, objectives, points=7, time_limit=60)
+    console.rule("NSGA-II (30 s, seeded with the MILP's payoff-table extremes)")
+    approx = nsga.explore(problem, objectives, pop_size=60, time_limit=30, seed=1, initial=exact.layouts[:2])
+    record = provenance(instance, problem, objectives)
+    for name, front in (("milp", exact), ("nsga2", approx)):
+        front = dataclasses.replace(front, run={**front.run, **record, "method": name})
+        front.to_file(folder / name, report=True, problem=problem)
+        console.print(f"{name}: {front}")
+    comparison = compare([folder / "milp", folder / "nsga2"], out=folder / "compared")
+    console.print(comparison.to_markdown())
+    console.print(f"reports: {folder / 'milp' / 'report.html'}, {folder / 'nsga2' / 'report.html'}, "
+                  f"{folder / 'compared' / 'report.html'}")
+
+
+def _new_folder(base: Path) -> Path:
+    """``base``, or ``base-2``, ``base-3``... : the demo never overwrites an earlier run."""
+    candidate, n = base, 1
+    while candidate.exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
 
 
 @app.command()

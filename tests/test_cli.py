@@ -19,12 +19,16 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
                           env={"COLUMNS": "200", "PATH": str(Path(sys.executable).parent)})
 
 
-def test_demo_summarises_and_evaluates():
-    done = run("demo")
+def test_demo_summarises_evaluates_solves_and_reports(tmp_path):
+    done = run("demo", "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr
     for fragment in ("parcels", "Land use today", "basic_farmland", "Current layout: objectives",
-                     "efficiency", "quota_min[crop]", "population["):
+                     "efficiency", "quota_min[crop]", "population[", "Hypervolume", "reports:"):
         assert fragment in done.stdout, fragment
+    for name in ("milp", "nsga2", "compared"):
+        assert (tmp_path / "demo" / name / "report.html").exists()
+    assert run("demo", "--out", str(tmp_path), "--no-solve").returncode == 0
+    assert not (tmp_path / "demo-2").exists()
 
 
 def _layout_csv(tmp_path: Path, instance: str, change: dict[int, str] | None = None) -> Path:

@@ -63,3 +63,23 @@ def test_bad_scheduler_address_is_an_input_error():
     with pytest.raises(InputError, match="cannot connect"):
         with cluster(scheduler="tcp://127.0.0.1:9", timeout=1.0):
             pass
+
+
+def test_milp_front_is_the_same_serially_and_on_a_cluster(tiny_problem, local_client):
+    from optimizer.milp.grid_tasks import distributed_front
+
+    serial = distributed_front(tiny_problem, ["efficiency", "equity"], points=5)
+    remote = distributed_front(tiny_problem, ["efficiency", "equity"], points=5, client=local_client)
+    np.testing.assert_array_equal(serial.values, remote.values)
+    np.testing.assert_array_equal(serial.layouts, remote.layouts)
+    assert remote.run["workers"] == 2 and len(remote) >= 2
+
+
+def test_nsga_restarts_are_the_same_serially_and_on_a_cluster(tiny_problem, local_client):
+    from optimizer.nsga.restarts import explore_restarts
+
+    options = {"pop_size": 12, "generations": 5}
+    serial = explore_restarts(tiny_problem, ["efficiency", "ecology"], runs=2, **options)
+    remote = explore_restarts(tiny_problem, ["efficiency", "ecology"], runs=2, client=local_client, **options)
+    np.testing.assert_array_equal(serial.values, remote.values)
+    np.testing.assert_array_equal(serial.layouts, remote.layouts)

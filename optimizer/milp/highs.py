@@ -1,0 +1,134 @@
+"""Hand arrays to HiGHS through highspy and read its answer back as arrays.
+
+The matrix goes over in one ``Highs.passModel`` call in column-wise (CSC) form with numpy
+arrays, which highspy copies without a Python loop; solutions come back from ``getSolution``.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+
+from models.errors import SolverError
+from optimizer.milp.formulation import Task
+from optimizer.milp.settings import Settings
+
+_STATUS = {
+    highspy.HighsModelStatus.kOptimal: "optimal",
+    highspy.HighsModelStatus.kInfeasible: "infeasible",
+    highspy.HighsModelStatus.kUnboundedOrInfeasible: "infeasible",
+    highspy.HighsModelStatus.kTimeLimit: "time_limit",
+    highspy.HighsModelStatus.kInterrupt: "time_limit",
+    highspy.HighsModelStatus.kSolutionLimit: "time_limit",
+    highspy.HighsModelStatus.kIterationLimit: "time_limit",
+}
+
+
+@dataclass
+class Run:
+    """What one ``Highs.run`` returned (objective and bound in the model's maximised units)."""
+
+    status: str
+    values: np.ndarray | None
+    duals: np.ndarray | None
+    reduced: np.ndarray | None
+    objective: float
+    bound: float
+    seconds: float
+    nodes: int
+
+
+def new_highs(settings: Settings, **options: object) -> highspy.Highs:
+    """A silent (unless ``settings.log``) Highs object with the settings' threads and seed."""
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", bool(settings.log))
+    if settings.threads is not None:
+        highs.setOptionValue("threads", int(settings.threads))
+    highs.setOptionValue("random_seed", int(settings.seed))
+    highs.setOptionValue("mip_rel_gap", float(settings.gap))
+    set_options(highs, **options)
+    return highs
+
+
+def set_options(highs: highspy.Highs, **options: object) -> None:
+    for key, value in options.items():
+        if value is None:
+            continue
+        if key == "time_limit":
+            value = float(value) if value is not None and math.isfinite(float(value)) else math.inf
+        status = highs.setOptionValue(key, value)
+        if status != highspy.HighsStatus.kOk:
+            raise SolverError(f"HiGHS refused option {key} = {value!r}")
+
+
+def pass_model(highs: highspy.Highs, matrix: sp.csc_matrix, task: Task, integer: np.ndarray | None) -> float:
+    """Load a maximisation model; return the seconds the hand-over took."""
+    start = time.perf_counter()
+    matrix = matrix.tocsc()
+    n_rows, n_cols = matrix.shape
+    integrality = (np.zeros(n_cols, np.int32) if integer is None else np.asarray(integer, np.int32))
+    status = highs.passModel(
+        n_cols, n_rows, matrix.nnz, int(highspy.MatrixFormat.kColwise), int(highspy.ObjSense.kMaximize),
+        float(task.offset), np.ascontiguousarray(task.cost, float), _finite(task.col_lower),
+        _finite(task.col_upper), _finite(task.row_lower), _finite(task.row_upper),
+        matrix.indptr[:-1].astype(np.int32), matrix.indices.astype(np.int32), matrix.data.astype(float),
+        integrality)
+    if status == highspy.HighsStatus.kError:
+        raise SolverError("HiGHS refused the model (passModel returned an error)")
+    return time.perf_counter() - start
+
+
+def run(highs: highspy.Highs, mip: bool, interruptible: bool = False) -> Run:
+    """Run HiGHS and collect status, solution, duals (LP only), objective and bound.
+
+    ``interruptible``: solve in highspy's worker thread so that Ctrl+C stops HiGHS (for long
+    branch and bound); its per-iteration Python callback costs too much for short LPs.
+    """
+    start = time.perf_counter()
+    # Ctrl+C reaches the main thread only; on a Dask worker's thread HiGHS runs plainly
+    if interruptible and threading.current_thread() is threading.main_thread():
+        highs.HandleKeyboardInterrupt = True
+        highs.solve()
+        highs.HandleKeyboardInterrupt = False
+    else:
+        highs.run()
+    seconds = time.perf_counter() - start
+    model_status = highs.getModelStatus()
+    status = _STATUS.get(model_status)
+    if status is None:
+        raise SolverError(f"HiGHS stopped with status '{highs.modelStatusToString(model_status)}'; "
+                          "rerun with log=True to see its log")
+    info = highs.getInfo()
+    has_solution = info.primal_solution_status == 2
+    solution = highs.getSolution() if has_solution else None
+    values = np.asarray(solution.col_value, float) if solution is not None else None
+    with_duals = solution is not None and not mip and solution.dual_valid
+    duals = np.asarray(solution.row_dual, float) if with_duals else None
+    reduced = np.asarray(solution.col_dual, float) if with_duals else None
+    objective = info.objective_function_value if has_solution else -math.inf
+    if mip:
+        bound = info.mip_dual_bound
+        if status == "optimal" and not math.isfinite(bound):
+            bound = objective
+    else:
+        bound = objective if status == "optimal" else math.inf
+    if status == "infeasible":
+        objective, bound = -math.inf, -math.inf
+    return Run(status, values, duals, reduced, objective, bound, seconds, max(0, int(info.mip_node_count)))
+
+
+def set_start(highs: highspy.Highs, values: np.ndarray) -> None:
+    """Hand a complete feasible solution to the MIP solver as its first incumbent."""
+    n = len(values)
+    highs.setSolution(n, np.arange(n, dtype=np.int32), np.ascontiguousarray(values, float))
+
+
+def _finite(a: np.ndarray) -> np.ndarray:
+    """HiGHS reads |bound| >= 1e20 as infinite; numpy inf passes through as such."""
+    return np.ascontiguousarray(a, float)

@@ -1,0 +1,272 @@
+"""One formulation held by HiGHS across solves: LP first, then only as much MIP as needed.
+
+Every solve of a :class:`~optimizer.milp.formulation.Task` (objective weights and ε-bounds)
+runs the same three steps, each of which may already prove the answer:
+
+1. **LP relaxation** — by column generation for assignment-shaped models
+   (:mod:`optimizer.milp.master`), else by HiGHS (dual simplex or IPM) on the full model. Its
+   Lagrangian bound is a proven bound on the MILP. When its rounding is feasible and within the
+   gap, the solve is done.
+2. **Repair** — a MIP over the parcels whose best uses nearly tie at the LP's prices (the
+   others keep their best use), solved by HiGHS in a fraction of the time of the full MIP. Its
+   layout is feasible for the full model, so ``(bound - layout value) / |layout value|`` is a
+   proven gap at once.
+3. **Branch and bound** — only if that gap is still above the target: HiGHS on the full model
+   (built once and kept; later solves change costs and bounds in place), started from the
+   repaired layout (``setSolution``), with presolve chosen by size.
+
+Objectives and bounds are in maximised units throughout (``g = f`` for max, ``-f`` for min).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+
+from optimizer.milp import highs as hi
+from optimizer.milp.formulation import Formulation, Task
+from optimizer.milp.lagrange import second_margin
+from optimizer.milp.master import ColumnGeneration, Relaxation, lp_with_highs
+from optimizer.milp.settings import Settings, relative_gap
+
+PRESOLVE_OFF_ABOVE = 20_000
+"""Columns above which ``presolve="auto"`` turns HiGHS's MIP presolve off (see benchmarks)."""
+REPAIR_SHARE, REPAIR_MIN = 0.02, 200
+"""Besides the parcels the LP splits, the repair MIP frees those with the smallest second-best
+margins: this share of the free parcels (at least this many), four times more after each failure."""
+REPAIR_SHARE_OF_TIME, REPAIR_TIME = 0.25, 120.0
+"""A repair MIP (unless it frees every parcel) may take this share of the time left, at most
+this many seconds: when it is slow the full MIP's own heuristics are the better use of time."""
+FEASIBILITY = 1e-6
+"""Relative tolerance of a row's violation, as :data:`models.evaluation.TOLERANCE`."""
+
+
+@dataclass
+class Outcome:
+    """One solve of a task: the best layout found (as a full vector) and what is proven."""
+
+    status: str
+    values: np.ndarray | None
+    raw: np.ndarray | None
+    objective: float
+    bound: float
+    gap: float
+    seconds: float
+    handover_seconds: float
+    strategy: str
+    steps: list[str] = field(default_factory=list)
+    model_seconds: float = 0.0
+    """Seconds spent building a solver-side model object (the Pyomo model; 0 for highspy)."""
+
+
+class Session:
+    """A formulation plus its solver state, reused by every solve on it."""
+
+    def __init__(self, form: Formulation, settings: Settings) -> None:
+        self.form, self.settings = form, settings
+        self.master: ColumnGeneration | None = None
+        self.full: highspy.Highs | None = None
+        self._handover = 0.0
+
+    @property
+    def lp_method(self) -> str:
+        if self.settings.lp != "auto":
+            return self.settings.lp
+        return "columns" if self.form.shape == "assignment" and self.form.n_x else "simplex"
+
+    # -- the three steps -----------------------------------------------------------------------
+    def solve(self, task: Task, time_limit: float | None = None) -> Outcome:
+        start = time.perf_counter()
+        self._handover = 0.0
+        limit = time_limit if time_limit is not None else self.settings.time_limit
+        deadline = start + (limit if limit is not None else math.inf)
+        steps: list[str] = []
+
+        relaxation = self.relaxation(task, deadline)
+        steps.append(f"lp[{relaxation.method}] {relaxation.seconds:.2f}s {relaxation.status}")
+        if relaxation.status == "infeasible":
+            return self._outcome("infeasible", None, None, -math.inf, -math.inf, start, steps)
+        bound = relaxation.bound
+        best: tuple[np.ndarray, np.ndarray, float] | None = None
+        if relaxation.values is not None:
+            best = self._candidate(task, relaxation.values, claim=False)
+            if best is not None:
+                steps.append("lp rounding feasible")
+        if not self._done(best, bound) and relaxation.pricing is not None and time.perf_counter() < deadline:
+            repaired, whole = self.repair(task, relaxation, deadline, steps)
+            if whole is not None:   # the repair freed every parcel: it was the full MIP
+                if whole.status == "infeasible":
+                    return self._outcome("infeasible", None, None, -math.inf, -math.inf, start, steps)
+                bound = min(bound, whole.bound) if whole.status == "optimal" else bound
+            if repaired is not None and (best is None or repaired[2] > best[2]):
+                best = repaired
+            if whole is not None and whole.status == "optimal" and best is not None:
+                bound = max(min(bound, whole.bound), best[2])
+        if not self._done(best, bound) and time.perf_counter() < deadline:
+            run = self.branch_and_bound(task, best, deadline, steps)
+            if run.status == "infeasible":
+                return self._outcome("infeasible", None, None, -math.inf, -math.inf, start, steps)
+            bound = min(bound, run.bound)
+            if run.values is not None:
+                candidate = self._candidate(task, run.values)
+                if candidate is not None and (best is None or candidate[2] > best[2]):
+                    best = candidate
+            if run.status == "optimal" and best is not None:
+                bound = min(bound, max(run.bound, best[2]))
+        if best is None:
+            return self._outcome("time_limit", None, None, -math.inf, bound, start, steps)
+        values, raw, objective = best
+        bound = max(bound, objective)
+        status = "optimal" if self._done(best, bound) else "time_limit"
+        return self._outcome(status, values, raw, objective, bound, start, steps)
+
+    def relaxation(self, task: Task, deadline: float) -> Relaxation:
+        method = self.lp_method
+        if method == "columns":
+            if self.master is None:
+                self.master = ColumnGeneration(self.form, self.settings)
+                self._handover += self.master.handover_seconds
+            return self.master.solve(task, deadline)
+        return lp_with_highs(self.form, task, self.full_model(task), method, deadline)
+
+    def repair(self, task: Task, relaxation: Relaxation, deadline: float,
+               steps: list[str]) -> tuple[tuple[np.ndarray, np.ndarray | None, float] | None, hi.Run | None]:
+        """Best layout of the MIP where only some parcels choose: those the LP splits between
+        uses and those whose second-best use is nearly as good at the LP's prices; every other
+        parcel keeps the use the LP gives it. Also returns the run when it freed every parcel
+        (then it was the full MIP)."""
+        form, pricing = self.form, relaxation.pricing
+        free = len(form.x_starts)
+        if relaxation.values is not None:
+            weight = relaxation.values[:form.n_x]
+        else:
+            weight = np.zeros(form.n_x)
+            weight[pricing.choice] = 1.0
+        top = np.maximum.reduceat(weight, form.x_starts) if free else np.zeros(0)
+        hit = np.flatnonzero(weight >= top[form.x_slot])
+        lp_choice = hit[np.r_[True, form.x_slot[hit][1:] != form.x_slot[hit][:-1]]] if len(hit) else hit
+        split = top < 1.0 - 1e-9
+        order = np.lexsort((np.arange(free), second_margin(form, pricing)))
+        order = order[~split[order]]
+        on_lp = np.zeros(form.n_x, bool)
+        on_lp[lp_choice] = True
+        count = max(REPAIR_MIN, int(REPAIR_SHARE * free))
+        while time.perf_counter() < deadline:
+            count = min(count, free)
+            chosen = split.copy()
+            chosen[order[:count]] = True
+            keep = on_lp | chosen[form.x_slot] if count < free else np.ones(form.n_x, bool)
+            restriction = form.restrict(task, keep)
+            if restriction is not None:
+                left = deadline - time.perf_counter()
+                share = left if count >= free else min(REPAIR_TIME, REPAIR_SHARE_OF_TIME * left)
+                highs = hi.new_highs(self.settings, presolve=self._presolve(restriction.matrix.shape[1]),
+                                     time_limit=max(1e-3, share))
+                self._handover += hi.pass_model(highs, restriction.matrix, restriction.task, restriction.integer)
+                run = hi.run(highs, mip=True)
+                steps.append(f"repair[{int(chosen.sum()) if count < free else free} parcels] {run.seconds:.2f}s "
+                             f"{run.status}")
+                whole = run if count >= free else None
+                if run.values is not None:
+                    candidate = self._candidate(task, restriction.lift(run.values))
+                    if candidate is not None:
+                        return candidate, whole
+                if run.status == "time_limit" or whole is not None:
+                    return None, whole   # out of its share of time: leave the rest to the full MIP
+            if count >= free:
+                return None, None
+            count *= 4
+        return None, None
+
+    def branch_and_bound(self, task: Task, start: tuple[np.ndarray, np.ndarray, float] | None,
+                         deadline: float, steps: list[str]) -> hi.Run:
+        highs = self.full_model(task)
+        presolve = self._presolve(self.form.n_cols)
+        hi.set_options(highs, presolve=presolve, time_limit=max(1e-3, deadline - time.perf_counter()),
+                       mip_rel_gap=float(self.settings.gap))
+        if start is not None:
+            hi.set_start(highs, start[0])
+        run = hi.run(highs, mip=True, interruptible=True)
+        steps.append(f"mip[presolve {presolve}] {run.seconds:.2f}s {run.status}")
+        return run
+
+    # -- the full model in one Highs object ----------------------------------------------------
+    def full_model(self, task: Task) -> highspy.Highs:
+        """The whole MILP in HiGHS: passed once, then only costs and bounds change."""
+        form = self.form
+        if self.full is None:
+            self.full = hi.new_highs(self.settings)
+            self._handover += hi.pass_model(self.full, form.csc, task, form.integer)
+            return self.full
+        start = time.perf_counter()
+        n, m = form.n_cols, form.n_rows
+        cols, rows = np.arange(n, dtype=np.int32), np.arange(m, dtype=np.int32)
+        self.full.changeColsCost(n, cols, np.ascontiguousarray(task.cost))
+        self.full.changeObjectiveOffset(float(task.offset))
+        self.full.changeColsBounds(n, cols, task.col_lower, task.col_upper)
+        self.full.changeRowsBounds(m, rows, task.row_lower, task.row_upper)
+        self._handover += time.perf_counter() - start
+        return self.full
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _presolve(self, columns: int) -> str:
+        """HiGHS's MIP presolve (probing, cliques on every assignment row) costs more than it
+        saves on large assignment models: off above PRESOLVE_OFF_ABOVE columns unless set."""
+        if self.settings.presolve != "auto":
+            return self.settings.presolve
+        return "off" if columns > PRESOLVE_OFF_ABOVE else "on"
+
+    def _candidate(self, task: Task, values: np.ndarray,
+                   claim: bool = True) -> tuple[np.ndarray, np.ndarray | None, float] | None:
+        """The layout a solution vector rounds to, completed and checked against every row;
+        ``claim``: the vector is an integer solution whose value the solver vouches for."""
+        polished = polish(self.form, task, values)
+        if not satisfies(self.form, task, polished):
+            return None
+        return polished, values if claim else None, task.objective(polished)
+
+    def _done(self, best: tuple[np.ndarray, np.ndarray, float] | None, bound: float) -> bool:
+        return best is not None and relative_gap(best[2], bound) <= self.settings.gap
+
+    def _outcome(self, status: str, values: np.ndarray | None, raw: np.ndarray | None, objective: float,
+                 bound: float, start: float, steps: list[str]) -> Outcome:
+        gap = relative_gap(objective, bound) if values is not None else math.inf
+        return Outcome(status, values, raw, objective, bound, gap, time.perf_counter() - start, self._handover,
+                       "; ".join(steps), steps)
+
+
+def polish(form: Formulation, task: Task, values: np.ndarray) -> np.ndarray:
+    """Round a solution to its layout and set every auxiliary column to the value the layout
+    implies (coverage, worst share, same-use pairs, ε slacks)."""
+    v = form.complete(form.layout(values))
+    for row, slack in form.epsilon.values():
+        if np.isfinite(task.row_lower[row]):
+            v[slack] = 0.0
+            v[slack] = max(0.0, float((form.matrix[row] @ v)[0]) - task.row_lower[row])
+    return v
+
+
+def satisfies(form: Formulation, task: Task, v: np.ndarray) -> bool:
+    """Whether ``v`` meets every row and column bound within :data:`FEASIBILITY`."""
+    return len(violations(form, task, v)) == 0
+
+
+def violations(form: Formulation, task: Task, v: np.ndarray) -> list[tuple[str, float]]:
+    """Row groups that ``v`` breaks, with the largest violation of each."""
+    activity = form.matrix @ v
+    scale = FEASIBILITY * np.maximum(1.0, np.maximum(np.abs(np.where(np.isfinite(task.row_lower), task.row_lower, 0)),
+                                                     np.abs(np.where(np.isfinite(task.row_upper), task.row_upper, 0))))
+    excess = np.maximum(task.row_lower - activity, activity - task.row_upper)
+    out = []
+    for group in form.rows:
+        worst = excess[group.start:group.stop] - scale[group.start:group.stop]
+        if len(worst) and worst.max() > 0:
+            out.append((group.name, float(excess[group.start:group.stop].max())))
+    col_excess = np.maximum(task.col_lower - v, v - task.col_upper)
+    if len(col_excess) and col_excess.max() > FEASIBILITY:
+        out.append(("column bounds", float(col_excess.max())))
+    return out

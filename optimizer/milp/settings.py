@@ -1,0 +1,115 @@
+"""What a caller may tune (Settings) and what every solve reports (Solution)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from models.errors import InputError
+
+ENGINES = ("highs", "pyomo")
+PRESOLVE = ("auto", "on", "off")
+LP_SOLVERS = ("auto", "columns", "simplex", "ipm")
+STATUSES = ("optimal", "time_limit", "infeasible")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Solver settings shared by every MILP solve.
+
+    Parameters
+    ----------
+    time_limit : seconds per solve (per Pareto point), None for no limit.
+    gap : relative MIP gap at which a solve stops, ``|bound - objective| / |objective|``.
+    threads : HiGHS threads (None: HiGHS's choice).
+    seed : HiGHS random seed.
+    engine : ``"highs"`` (arrays handed to highspy, the fast path) or ``"pyomo"`` (a Pyomo
+        model solved by ``solver``, for users of other Pyomo solvers).
+    solver : Pyomo solver name for ``engine="pyomo"`` (``"highs"`` uses Pyomo's HiGHS interface).
+    lp : how the LP relaxation is solved first: ``"columns"`` (column generation over whole
+        layouts, for models made of the assignment rows plus a few area/population/balance
+        rows), ``"simplex"`` or ``"ipm"`` (HiGHS on the full model), ``"auto"`` to choose by shape.
+    presolve : HiGHS presolve for the final branch and bound: ``"auto"`` (off for models with
+        more than ``PRESOLVE_OFF_ABOVE`` columns, where HiGHS's MIP presolve costs more than it
+        saves on these assignment structures), ``"on"`` or ``"off"``.
+    log : print HiGHS's log.
+    """
+
+    time_limit: float | None = None
+    gap: float = 1e-4
+    threads: int | None = None
+    seed: int = 0
+    engine: str = "highs"
+    solver: str = "highs"
+    lp: str = "auto"
+    presolve: str = "auto"
+    log: bool = False
+
+    def __post_init__(self) -> None:
+        if self.time_limit is not None and not (self.time_limit > 0):
+            raise InputError(f"time_limit: need a positive number of seconds or None, got {self.time_limit!r}")
+        if not (0 <= self.gap < 1):
+            raise InputError(f"gap: need a relative gap in [0, 1), got {self.gap!r}")
+        if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
+            raise InputError(f"threads: need a positive integer or None, got {self.threads!r}")
+        for name, allowed in (("engine", ENGINES), ("presolve", PRESOLVE), ("lp", LP_SOLVERS)):
+            if getattr(self, name) not in allowed:
+                raise InputError(f"{name}: unknown value {getattr(self, name)!r}; allowed: {', '.join(allowed)}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Solution:
+    """One MILP solve: the layout, its value, the proven bound and how long each step took.
+
+    ``objective`` is the evaluated value of objective ``name`` (natural units and sense);
+    ``bound`` is the best proven bound on it (above for max, below for min); ``gap`` is the
+    relative gap of the solved (possibly scalarised) objective as HiGHS defines it; ``values``
+    holds every objective the model formulated, evaluated on the layout.
+    """
+
+    name: str
+    sense: str
+    layout: np.ndarray
+    objective: float
+    bound: float
+    gap: float
+    status: str
+    seconds: float
+    build_seconds: float
+    handover_seconds: float
+    solve_seconds: float
+    values: dict[str, float] = field(default_factory=dict)
+    strategy: str = ""
+    engine: str = "highs"
+
+    @property
+    def optimal(self) -> bool:
+        return self.status == "optimal"
+
+    def record(self) -> dict[str, Any]:
+        """Point metadata for ParetoFront tables and run.json."""
+        return {"status": self.status, "gap": self.gap, "seconds": self.seconds, "bound": self.bound,
+                "optimised": self.name, "strategy": self.strategy, "build_seconds": self.build_seconds,
+                "handover_seconds": self.handover_seconds, "solve_seconds": self.solve_seconds}
+
+    def __repr__(self) -> str:
+        gap = "" if math.isnan(self.gap) else f", gap {self.gap:.2e}"
+        return (f"Solution({self.name} ({self.sense}) = {self.objective:,.6g}, bound {self.bound:,.6g}{gap}, "
+                f"{self.status}, {self.seconds:.2f} s: build {self.build_seconds:.2f}, hand-over "
+                f"{self.handover_seconds:.2f}, solve {self.solve_seconds:.2f}; {self.strategy})")
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    """``|bound - objective| / |objective|`` (0 when both are 0, inf when only the objective is)."""
+    if not (math.isfinite(objective) and math.isfinite(bound)):
+        return math.inf
+    diff = abs(bound - objective)
+    if diff <= 1e-12 * max(1.0, abs(bound)):
+        return 0.0
+    return diff / abs(objective) if objective != 0 else math.inf

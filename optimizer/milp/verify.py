@@ -1,0 +1,50 @@
+"""Every layout the MILP returns is re-scored by :func:`models.evaluate`; disagreement is an error.
+
+Three checks, each a :class:`~models.errors.SolverError` when it fails:
+
+1. the layout is feasible for :func:`models.evaluate` (every rule within its tolerance);
+2. the MILP's own value of each formulated objective — its coefficient vectors and constants at
+   the layout's vector — equals the evaluated value to 1e-6 relative (ties the formulation to
+   ``evaluate``, objective by objective);
+3. the solver's vector is not worth more than the layout it rounds to (the formulation does not
+   promise more than the layout delivers).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models import evaluate
+from models.errors import SolverError
+from optimizer.milp.formulation import Formulation, Task
+
+RELATIVE = 1e-6
+
+
+def verified_values(form: Formulation, task: Task, values: np.ndarray, raw: np.ndarray | None,
+                    context: str) -> tuple[np.ndarray, dict[str, float]]:
+    """The layout of ``values`` and its evaluated objectives, after the three checks."""
+    problem = form.problem
+    layout = form.layout(values)
+    result = evaluate(problem, layout)
+    if not result.feasible[0]:
+        table = result.constraint_table(0)
+        broken = table[~table["holds"]]
+        raise SolverError(f"{context}: the MILP returned a layout that evaluate() finds infeasible: "
+                          + "; ".join(f"{r.constraint} violated by {r.violation:.6g}" for r in broken.itertuples())
+                          + ". This is a bug in the MILP formulation; please report it with the instance")
+    out: dict[str, float] = {}
+    for name in form.objectives:
+        milp = form.value(name, values)
+        truth = float(result.objective(name)[0])
+        if abs(milp - truth) > RELATIVE * max(1.0, abs(truth)):
+            raise SolverError(f"{context}: the MILP values {name} at {milp:.10g} but evaluate() gives "
+                              f"{truth:.10g} for the same layout. This is a bug in the MILP formulation; "
+                              "please report it with the instance")
+        out[name] = truth
+    if raw is not None:
+        claimed, actual = task.objective(raw), task.objective(values)
+        if claimed > actual + RELATIVE * max(1.0, abs(actual)):
+            raise SolverError(f"{context}: the solver reports objective {claimed:.10g} but its layout is worth "
+                              f"{actual:.10g}: the formulation promises more than the layout delivers")
+    return layout, out

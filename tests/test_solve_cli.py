@@ -1,0 +1,57 @@
+"""solve, report, compare and batch through the real ``landalloc`` entry point."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from instances import bundled
+from models import Instance, evaluate
+from optimizer.front import ParetoFront
+from tests.test_cli import run
+
+
+def _check_result(folder, objectives):
+    for name in ("front.csv", "layouts.gpkg", "run.json", "pareto.png", "report.html"):
+        assert (folder / name).exists(), name
+    table = pd.read_csv(folder / "front.csv")
+    assert list(table.columns[:2]) == ["id", "method"] and set(objectives) <= set(table.columns)
+    assert {"status", "gap", "seconds"} <= set(table.columns)
+    run_json = json.loads((folder / "run.json").read_text())
+    assert run_json["instance"] and run_json["inputs"] and "current" in run_json
+    front = ParetoFront.read(folder)
+    problem = Instance.load(bundled("tiny")).compile()
+    result = evaluate(problem, front.layouts)
+    assert result.feasible.all()
+    for j, name in enumerate(objectives):
+        assert abs(result.objective(name) - table[name].to_numpy()).max() <= 1e-6 * max(1, abs(table[name]).max())
+
+
+def test_solve_milp_and_nsga_then_compare(tmp_path):
+    milp = run("solve", str(bundled("tiny")), "--method", "milp", "--objectives", "efficiency,equity",
+               "--points", "5", "--out", str(tmp_path / "milp"))
+    assert milp.returncode == 0, milp.stderr
+    _check_result(tmp_path / "milp", ["efficiency", "equity"])
+    nsga = run("solve", str(bundled("tiny")), "--method", "nsga2", "--objectives", "efficiency,equity",
+               "--pop", "16", "--generations", "15", "--seed", "3", "--out", str(tmp_path / "nsga"))
+    assert nsga.returncode == 0, nsga.stderr
+    _check_result(tmp_path / "nsga", ["efficiency", "equity"])
+    again = run("solve", str(bundled("tiny")), "--out", str(tmp_path / "nsga"), "--method", "nsga2")
+    assert again.returncode == 2 and "--force" in again.stderr
+    compared = run("compare", str(tmp_path / "milp"), str(tmp_path / "nsga"), "--out", str(tmp_path / "cmp"))
+    assert compared.returncode == 0, compared.stderr
+    assert (tmp_path / "cmp" / "indicators.csv").exists()
+
+
+def test_batch_of_scenarios(tmp_path):
+    strict = tmp_path / "strict.toml"
+    text = (bundled("tiny") / "scenario.toml").read_text()
+    strict.write_text(text.replace("min = 3.0", "min = 4.0", 1))
+    done = run("batch", str(bundled("tiny") / "scenario.toml"), str(strict), "--instance", str(bundled("tiny")),
+               "--objectives", "efficiency,equity", "--points", "4", "--out", str(tmp_path / "batch"))
+    assert done.returncode == 0, done.stderr
+    summary = pd.read_csv(tmp_path / "batch" / "summary.csv")
+    assert list(summary["scenario"]) == ["tiny", "strict"]
+    assert (tmp_path / "batch" / "tiny" / "front.csv").exists()
+    assert (tmp_path / "batch" / "comparison" / "indicators.csv").exists()
