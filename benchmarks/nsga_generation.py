@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import tempfile
 import time
 from collections import defaultdict
 
@@ -60,7 +61,7 @@ def generation_split(problem, pop: int, generations: int) -> tuple[dict[str, flo
     CLOCK.clear()
     CPU.clear()
     # continue the same run for the timed generations via a checkpoint
-    path = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"nsga_generation_{os.getpid()}.pkl")
+    path = os.path.join(tempfile.gettempdir(), f"nsga_generation_{os.getpid()}.pkl")
     nsga.explore(problem, ["efficiency", "ecology"], pop_size=pop, generations=0, seed=1, progress=False,
                  checkpoint=path)
     CLOCK.clear()
