@@ -13,7 +13,7 @@ from models.instance import Instance
 from models.parcels import validate_parcels
 from models.scenario import NATURAL_SENSE, OBJECTIVES
 from optimizer import milp
-from optimizer.milp.formulation import formulate
+from optimizer.milp.build import formulate
 from optimizer.milp.verify import verified_values
 
 RTOL = 1e-6
@@ -262,3 +262,49 @@ def county_problem():
     parcels, scenario = generate_county(900, seed=3)
     chosen = parse_scenario(scenario)
     return Instance(validate_parcels(parcels, chosen.codes), chosen).compile()
+
+
+# -- the pieces that make it fast ------------------------------------------------------------------
+@pytest.mark.parametrize("objective", ["efficiency", "equity", "change"])
+def test_column_generation_lp_equals_the_simplex_lp(county_problem, objective):
+    from optimizer.milp.session import Session
+
+    form = formulate(county_problem, [objective])
+    task = form.task({objective: 1.0})
+    columns = Session(form, milp.Settings(lp="columns")).relaxation(task, np.inf)
+    simplex = Session(form, milp.Settings(lp="simplex")).relaxation(task, np.inf)
+    assert columns.status == simplex.status == "optimal"
+    assert columns.objective == pytest.approx(simplex.objective, rel=1e-7, abs=1e-9)
+    assert columns.bound >= simplex.objective - 1e-7 * abs(simplex.objective)
+
+
+def test_half_edge_relaxation_never_undervalues_a_layout(tiny_problem, exhaustive):
+    from optimizer.milp.pairs import PairRelaxation
+    from optimizer.milp.session import Session
+
+    form = formulate(tiny_problem, ["efficiency", "compactness"])
+    task = form.task({"efficiency": 1.0, "compactness": 10.0})
+    pairs = PairRelaxation(form)
+    relaxed_task = pairs.task(task)
+    assert pairs.relaxed.shape == "assignment"
+    layouts = exhaustive[0]
+    for layout in layouts[::5]:
+        true = task.objective(form.complete(layout))
+        relaxed = relaxed_task.objective(pairs.relaxed.complete(layout))
+        assert relaxed >= true - 1e-9
+    best = max(task.objective(form.complete(layout)) for layout in layouts)
+    bound = Session(pairs.relaxed, milp.Settings()).relaxation(relaxed_task, np.inf).bound
+    assert bound >= best - 1e-9
+
+
+def test_rows_of_equal_areas_are_rounded_to_their_step():
+    import scipy.sparse as sp
+
+    from optimizer.milp.build import round_integral_rows
+
+    matrix = sp.csr_matrix(np.array([[25.0, 25.0, 50.0, 0.0], [25.0, 0.0, 0.0, 0.5], [3750.0, 1000.0, 0.0, 0.0]]))
+    integer = np.array([True, True, True, False])
+    lower, upper = round_integral_rows(matrix, np.array([30.0, 30.0, 100.0]), np.array([110.0, 110.0, np.inf]),
+                                       integer)
+    np.testing.assert_allclose(lower, [50.0, 30.0, 250.0])   # second row has a continuous column
+    np.testing.assert_allclose(upper, [100.0, 110.0, np.inf])

@@ -13,7 +13,8 @@ solves the same model through Pyomo instead (any Pyomo solver). Every layout ret
 re-scored by :func:`models.evaluate` and must agree with the MILP (:mod:`optimizer.milp.verify`).
 """
 
-from optimizer.milp.formulation import Formulation, formulate
+from optimizer.milp.build import formulate
+from optimizer.milp.formulation import Formulation
 from optimizer.milp.multi import Model, Payoff, Point, pareto, payoff, solve_point
 from optimizer.milp.settings import Settings, Solution
 from optimizer.milp.single import solve

@@ -70,7 +70,7 @@ def presolve_check(problem: Problem) -> None:
 
 def explain(problem: Problem, settings: Settings) -> InfeasibleError:
     """The error that names the rule groups the closest-to-feasible plan still breaks."""
-    from optimizer.milp.formulation import formulate
+    from optimizer.milp.build import formulate
     from optimizer.milp.session import Session
 
     form = formulate(problem, {}, elastic=True)

@@ -30,6 +30,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from models.errors import SolverError
 from optimizer.milp import highs as hi
 from optimizer.milp.formulation import Formulation, Task
 from optimizer.milp.lagrange import Pricing, price
@@ -44,6 +45,8 @@ PHASE_ONE_TOLERANCE = 1e-7
 """Relative violation of a coupling row at the end of phase 1 that proves the LP infeasible."""
 TOLERANCE = 1e-9
 """Relative tolerance of convergence: reduced costs and bound gaps below it count as zero."""
+DUAL_TOLERANCE = 1e-7
+"""HiGHS's dual feasibility tolerance (its default): smaller reduced costs do not pivot."""
 MAX_ITERATIONS = 2000
 """A guard against cycling on round-off: the master and its Lagrangian bound stay valid when it
 stops here, only the bound may be a little weaker than the LP optimum."""
@@ -75,6 +78,7 @@ class ColumnGeneration:
         self.static = np.arange(form.n_x, form.n_cols)        # non-x columns go in as they are
         self.x_coupling = form.coupling[:, :form.n_x].tocsc()
         self.choices: list[np.ndarray] = []                   # each proposal: one x column per parcel
+        self.feasible_before = False                          # a previous solve got past phase 1
         self.col_proposal = np.zeros(0, np.int64)
         self.col_group = np.zeros(0, np.int64)
         start = time.perf_counter()
@@ -97,7 +101,7 @@ class ColumnGeneration:
         """Add the layout ``choice`` (x column per free parcel) as columns for ``groups``."""
         if len(groups) == 0:
             return
-        form, m, g = self.form, self.m, self.n_groups
+        m, g = self.m, self.n_groups
         csc = self.x_coupling
         counts = np.diff(csc.indptr)[choice]
         starts = np.repeat(csc.indptr[choice], counts)
@@ -149,43 +153,48 @@ class ColumnGeneration:
             zero = price(form, task, np.zeros(m))
             self._add(zero.choice, np.arange(g), task.cost)
             self._add(self._current_choice(), np.arange(g), task.cost)
-        iterations = 0
-        phase = 2
-        self._set_costs(task.cost, phase)
+        # HiGHS's tolerances are absolute: costs below 1 (normalised objectives) are scaled up
+        largest = float(np.abs(task.cost).max(initial=0.0))
+        sigma = 1.0 / largest if 0.0 < largest < 1.0 else 1.0
+        scaled = task.cost * sigma
+        zero = Task(np.zeros(form.n_cols), 0.0, task.row_lower, task.row_upper, task.col_lower, task.col_upper)
+        iterations, proven_feasible = 0, False
+        phase = 2 if self.feasible_before else 1
+        self._set_costs(scaled, phase)
         best: Pricing | None = None
-        status = "optimal"
-        proven_feasible = False
+        status, value = "optimal", -math.inf
         while True:
-            run = hi.run(self.highs, mip=False)
+            run = self._run(phase)
             iterations += 1
             if run.status == "infeasible" and phase == 2:
                 if proven_feasible:   # phase 1 reached 0 but phase 2 disagrees: numerically infeasible
                     status = "infeasible"
                     break
                 phase = 1
-                self._set_costs(task.cost, phase)
+                self._set_costs(scaled, phase)
                 continue
             if run.status != "optimal" or run.duals is None:
                 status = run.status if run.status != "optimal" else "time_limit"
                 break
-            duals = run.duals
-            phase_cost = task.cost if phase == 2 else np.zeros(form.n_cols)
-            phase_task = task if phase == 2 else Task(phase_cost, 0.0, task.row_lower, task.row_upper,
-                                                      task.col_lower, task.col_upper)
+            unit = sigma if phase == 2 else 1.0
+            duals = run.duals / unit
+            phase_task = task if phase == 2 else zero
+            value = run.objective / unit + (task.offset if phase == 2 else 0.0)
             pricing = price(form, phase_task, duals[:m])
-            scale = max(1.0, abs(run.objective))
+            scale = max(1.0, abs(value))
             if phase == 2 and (best is None or pricing.bound < best.bound):
                 best = pricing
+            threshold = max(TOLERANCE * scale, 10 * DUAL_TOLERANCE / unit)
             group_value = np.bincount(self.group, pricing.best, minlength=g) - duals[m:]
-            improving = np.flatnonzero(group_value > TOLERANCE * scale)
-            converged = len(improving) == 0 or (phase == 2 and best.bound - run.objective <= TOLERANCE * scale)
+            improving = np.flatnonzero(group_value > threshold)
+            converged = len(improving) == 0 or (phase == 2 and best.bound - value <= TOLERANCE * scale)
             if phase == 1 and converged:
                 if self._violated(run.values, task):
                     status = "infeasible"
                     break
-                proven_feasible = True
+                proven_feasible = self.feasible_before = True
                 phase = 2
-                self._set_costs(task.cost, phase)
+                self._set_costs(scaled, phase)
                 continue
             if converged or iterations >= MAX_ITERATIONS:
                 break
@@ -197,24 +206,37 @@ class ColumnGeneration:
             if phase == 2 and best is not pricing and SMOOTHING > 0:
                 # Wentges smoothing: price between the best-bound duals and the master's, keep
                 # the columns that still improve the master (else fall back to the master's)
-                centre = best.duals
-                smooth = price(form, phase_task, SMOOTHING * centre + (1 - SMOOTHING) * duals[:m])
+                smooth = price(form, phase_task, SMOOTHING * best.duals + (1 - SMOOTHING) * duals[:m])
                 if smooth.bound < best.bound:
                     best = smooth
-                value = np.bincount(self.group, pricing.reduced[smooth.choice], minlength=g) - duals[m:]
-                better = np.flatnonzero(value > TOLERANCE * scale)
+                gain = np.bincount(self.group, pricing.reduced[smooth.choice], minlength=g) - duals[m:]
+                better = np.flatnonzero(gain > threshold)
                 if len(better):
                     choice, groups = smooth.choice, better
-            self._add(choice, groups, phase_cost)
+            self._add(choice, groups, scaled if phase == 2 else zero.cost)
         seconds = time.perf_counter() - start
         if status == "infeasible":
             return Relaxation("infeasible", -math.inf, -math.inf, None, None, seconds, iterations, "columns")
         if best is None:
             return Relaxation(status, -math.inf, math.inf, None, None, seconds, iterations, "columns")
         values = self._solution(run.values) if status == "optimal" else None
-        objective = run.objective if status == "optimal" else -math.inf
+        objective = value if status == "optimal" else -math.inf
         return Relaxation(status, objective, max(best.bound, objective), best, values, seconds, iterations,
                           "columns")
+
+    def _run(self, phase: int) -> hi.Run:
+        """Re-optimise the master; on a numerical stall, once more from scratch. HiGHS may
+        report an infeasible phase-2 master as 'unknown': phase 1 then decides."""
+        try:
+            return hi.run(self.highs, mip=False)
+        except SolverError:
+            self.highs.clearSolver()
+            try:
+                return hi.run(self.highs, mip=False)
+            except SolverError:
+                if phase == 1:
+                    raise
+                return hi.Run("infeasible", None, None, None, -math.inf, -math.inf, 0.0, 0)
 
     def _violated(self, master: np.ndarray, task: Task) -> bool:
         """Whether phase 1 ended with some coupling row still violated (beyond round-off)."""

@@ -34,8 +34,9 @@ from models import Problem
 from models.errors import InputError
 from optimizer.front import ParetoFront
 from optimizer.milp import diagnose
-from optimizer.milp.formulation import Formulation, formulate, objective_senses
-from optimizer.milp.session import Outcome, Session
+from optimizer.milp.build import formulate, objective_senses
+from optimizer.milp.formulation import Formulation
+from optimizer.milp.session import Session
 from optimizer.milp.settings import Settings, Solution
 from optimizer.milp.single import finish
 
@@ -158,7 +159,7 @@ def payoff_table(model: Model) -> Payoff:
     """Each objective optimised lexicographically first, the others after it in order."""
     objectives = model.objectives
     rows, layouts, solutions = [], [], []
-    for i, name in enumerate(objectives):
+    for name in objectives:
         order = [name] + [o for o in objectives if o != name]
         solution = lexicographic(model, order)
         rows.append([solution.values[o] for o in objectives])
@@ -208,8 +209,8 @@ def solve_point(problem: Problem, objectives: Sequence[str], table: Payoff, inde
         status = "infeasible" if outcome.status == "infeasible" else "time_limit"
         return Point(index, status, None, {}, {**record, "status": status, "seconds": time.perf_counter() - start})
     sign = model.form.objectives[first].sign
-    solution = finish(model.form, task, first, outcome, settings, 0.0, start, bound=sign * ranges[first] * outcome.bound,
-                      context=f"ε-point {index}")
+    solution = finish(model.form, task, first, outcome, settings, 0.0, start,
+                      bound=sign * ranges[first] * outcome.bound, context=f"ε-point {index}")
     slacks = {n: float(outcome.values[model.form.epsilon[n][1]]) for n in rest}
     return Point(index, solution.status, solution, slacks, {**record, **solution.record()})
 
@@ -284,7 +285,8 @@ def weighted(model: Model, table: Payoff, points: int, progress: Any = None) -> 
         task_weights = {n: w / r for n, w, r in zip(model.objectives, weights, table.ranges) if w > 0}
         task = model.form.task(task_weights)
         outcome = model.session.solve(task)
-        record = {"kind": "weighted", "grid": str(index), **{f"weight_{n}": w for n, w in zip(model.objectives, weights)}}
+        record = {"kind": "weighted", "grid": str(index),
+                  **{f"weight_{n}": w for n, w in zip(model.objectives, weights)}}
         _advance(progress, 1)
         if outcome.status == "infeasible" or outcome.values is None:
             yield Point((index,), "infeasible", None, {}, {**record, "status": outcome.status,

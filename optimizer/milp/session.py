@@ -31,10 +31,13 @@ from optimizer.milp import highs as hi
 from optimizer.milp.formulation import Formulation, Task
 from optimizer.milp.lagrange import second_margin
 from optimizer.milp.master import ColumnGeneration, Relaxation, lp_with_highs
+from optimizer.milp.pairs import PairRelaxation
 from optimizer.milp.settings import Settings, relative_gap
 
-PRESOLVE_OFF_ABOVE = 20_000
-"""Columns above which ``presolve="auto"`` turns HiGHS's MIP presolve off (see benchmarks)."""
+PRESOLVE_OFF_ABOVE = {"assignment": 20_000, "general": 5_000}
+"""Columns above which ``presolve="auto"`` turns HiGHS's MIP presolve off, by model shape
+(measured in benchmarks/milp_bench.py: below, presolve pays; above, its probing and clique
+detection on the assignment rows cost more than the whole solve)."""
 REPAIR_SHARE, REPAIR_MIN = 0.02, 200
 """Besides the parcels the LP splits, the repair MIP frees those with the smallest second-best
 margins: this share of the free parcels (at least this many), four times more after each failure."""
@@ -70,6 +73,8 @@ class Session:
         self.form, self.settings = form, settings
         self.master: ColumnGeneration | None = None
         self.full: highspy.Highs | None = None
+        self.pairs: PairRelaxation | None = None
+        self.inner: Session | None = None
         self._handover = 0.0
 
     @property
@@ -86,18 +91,27 @@ class Session:
         deadline = start + (limit if limit is not None else math.inf)
         steps: list[str] = []
 
-        relaxation = self.relaxation(task, deadline)
+        inner, inner_task = self, task
+        if self.form.shape == "general" and self.settings.lp in ("auto", "columns"):
+            inner, inner_task = self.pair_session(), self.pairs.task(task)
+            steps.append("compactness relaxed by half-edges")
+        relaxation = inner.relaxation(inner_task, deadline)
         steps.append(f"lp[{relaxation.method}] {relaxation.seconds:.2f}s {relaxation.status}")
         if relaxation.status == "infeasible":
             return self._outcome("infeasible", None, None, -math.inf, -math.inf, start, steps)
         bound = relaxation.bound
-        best: tuple[np.ndarray, np.ndarray, float] | None = None
+        best: tuple[np.ndarray, np.ndarray | None, float] | None = None
         if relaxation.values is not None:
-            best = self._candidate(task, relaxation.values, claim=False)
+            best = self._candidate(task, self._mapped(inner, relaxation.values), claim=False)
             if best is not None:
                 steps.append("lp rounding feasible")
         if not self._done(best, bound) and relaxation.pricing is not None and time.perf_counter() < deadline:
-            repaired, whole = self.repair(task, relaxation, deadline, steps)
+            repaired, whole = inner.repair(inner_task, relaxation, deadline, steps)
+            if inner is not self:
+                self._handover += inner._handover
+                whole = None
+                repaired = None if repaired is None else self._candidate(task, self._mapped(inner, repaired[0]),
+                                                                         claim=False)
             if whole is not None:   # the repair freed every parcel: it was the full MIP
                 if whole.status == "infeasible":
                     return self._outcome("infeasible", None, None, -math.inf, -math.inf, start, steps)
@@ -123,6 +137,19 @@ class Session:
         bound = max(bound, objective)
         status = "optimal" if self._done(best, bound) else "time_limit"
         return self._outcome(status, values, raw, objective, bound, start, steps)
+
+    def pair_session(self) -> Session:
+        """A session on the half-edge relaxation of compactness (:mod:`optimizer.milp.pairs`)."""
+        if self.pairs is None:
+            self.pairs = PairRelaxation(self.form)
+            self.inner = Session(self.pairs.relaxed, self.settings)
+        assert self.inner is not None
+        self.inner._handover = 0.0
+        return self.inner
+
+    def _mapped(self, inner: Session, values: np.ndarray) -> np.ndarray:
+        """A solution of ``inner`` as a vector of this model (through its layout)."""
+        return values if inner is self else self.form.complete(inner.form.layout(values))
 
     def relaxation(self, task: Task, deadline: float) -> Relaxation:
         method = self.lp_method
@@ -215,10 +242,10 @@ class Session:
     # -- helpers -------------------------------------------------------------------------------
     def _presolve(self, columns: int) -> str:
         """HiGHS's MIP presolve (probing, cliques on every assignment row) costs more than it
-        saves on large assignment models: off above PRESOLVE_OFF_ABOVE columns unless set."""
+        saves on large models: off above PRESOLVE_OFF_ABOVE columns unless set."""
         if self.settings.presolve != "auto":
             return self.settings.presolve
-        return "off" if columns > PRESOLVE_OFF_ABOVE else "on"
+        return "off" if columns > PRESOLVE_OFF_ABOVE[self.form.shape] else "on"
 
     def _candidate(self, task: Task, values: np.ndarray,
                    claim: bool = True) -> tuple[np.ndarray, np.ndarray | None, float] | None:

@@ -9,7 +9,8 @@ from models import Problem
 from models.errors import InputError, SolverError
 from models.scenario import OBJECTIVES
 from optimizer.milp import diagnose
-from optimizer.milp.formulation import Formulation, Task, formulate
+from optimizer.milp.build import formulate
+from optimizer.milp.formulation import Formulation, Task
 from optimizer.milp.session import Outcome, Session
 from optimizer.milp.settings import Settings, Solution
 from optimizer.milp.verify import verified_values
