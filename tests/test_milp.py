@@ -308,3 +308,20 @@ def test_rows_of_equal_areas_are_rounded_to_their_step():
                                        integer)
     np.testing.assert_allclose(lower, [50.0, 30.0, 250.0])   # second row has a continuous column
     np.testing.assert_allclose(upper, [100.0, 110.0, np.inf])
+
+
+def test_compactness_search_bounds_and_improves_on_tiny(tiny_problem, exhaustive, monkeypatch):
+    from optimizer.milp import session as session_module
+    from optimizer.milp.session import Session
+
+    form = formulate(tiny_problem, ["efficiency", "compactness"])
+    task = form.task({"efficiency": 1.0, "compactness": 50.0})
+    values = exhaustive[1]
+    best = (values[:, OBJECTIVES.index("efficiency")] + 50.0 * values[:, OBJECTIVES.index("compactness")]).max()
+    search = Session(form, milp.Settings()).compactness_search()
+    assert search.bound(task, np.inf, []) >= best - 1e-9
+    monkeypatch.setattr(session_module, "NEIGHBOURHOOD_ABOVE", 0)   # take the large-model path
+    outcome = Session(form, milp.Settings(gap=0)).solve(task)
+    assert outcome.status == "optimal"
+    assert outcome.objective == pytest.approx(best, rel=1e-9)
+    assert "subgradient" in outcome.strategy and "linearised" in outcome.strategy

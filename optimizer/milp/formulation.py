@@ -250,9 +250,14 @@ class Formulation:
             self._best_possible[name] = float(x + rest.sum() + objective.sign * objective.constant)
         return self._best_possible[name]
 
-    def restrict(self, task: Task, keep: np.ndarray) -> Restriction | None:
+    def restrict(self, task: Task, keep: np.ndarray, other: np.ndarray | None = None,
+                 values: np.ndarray | None = None) -> Restriction | None:
         """The model with x columns outside ``keep`` fixed at 0 and parcels left with one kept
-        column fixed on it; ``None`` when some parcel keeps no column or a fixed row breaks."""
+        column fixed on it; ``None`` when some parcel keeps no column or a fixed row breaks.
+
+        ``other`` (bool over the columns after x; default all) says which other columns stay
+        variable; the rest are fixed at ``values`` (a full solution vector).
+        """
         keep = np.asarray(keep, bool)
         kept_per_parcel = np.add.reduceat(keep.astype(np.int64), self.x_starts) if self.n_x else np.zeros(0)
         if (kept_per_parcel == 0).any():
@@ -262,13 +267,18 @@ class Formulation:
         v0[:self.n_x][keep & fixed_parcel] = 1.0
         variable = np.ones(self.n_cols, bool)
         variable[:self.n_x] = keep & ~fixed_parcel
+        if other is not None:
+            variable[self.n_x:] = other
+            v0[self.n_x:] = np.where(other, 0.0, values[self.n_x:])
         cols = np.flatnonzero(variable)
         csc = self.csc
         shift = csc @ v0
         sub = csc[:, cols]
         lower, upper = task.row_lower - shift, task.row_upper - shift
         nonempty = np.diff(sub.tocsr().indptr) > 0
-        scale = 1e-9 * np.maximum(1.0, np.abs(np.where(np.isfinite(lower), lower, 0.0)))
+        bound = np.maximum(np.abs(np.where(np.isfinite(task.row_lower), task.row_lower, 0.0)),
+                           np.abs(np.where(np.isfinite(task.row_upper), task.row_upper, 0.0)))
+        scale = 1e-6 * np.maximum(1.0, bound)   # a fixed row may hold within the feasibility tolerance
         if ((~nonempty) & ((lower > scale) | (upper < -scale))).any():
             return None
         rows = np.flatnonzero(nonempty)

@@ -7,6 +7,8 @@ arrays, which highspy copies without a Python loop; solutions come back from ``g
 from __future__ import annotations
 
 import math
+import os
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -28,6 +30,26 @@ _STATUS = {
     highspy.HighsModelStatus.kSolutionLimit: "time_limit",
     highspy.HighsModelStatus.kIterationLimit: "time_limit",
 }
+
+
+def _without_banner() -> None:
+    """HiGHS prints its copyright banner when the first Highs object of a process is made,
+    whatever its options: make that first one with standard output closed, once."""
+    sys.stdout.flush()
+    saved, sink = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(sink, 1)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(sink)
+        os.close(saved)
+
+
+try:
+    _without_banner()
+except OSError:   # no file descriptor 1 (embedded interpreters): the banner is harmless
+    pass
 
 
 @dataclass

@@ -43,6 +43,9 @@ from optimizer.milp.single import finish
 AUGMENTATION = 1e-3
 EXACT_STEP = 1e-5
 """Relative step of the exact front's ε-jumps."""
+FLAT = 1e-9
+"""Relative range below which an objective counts as not conflicting with the others (its
+payoff-table column is constant): the front is then the payoff table's points."""
 LEXICOGRAPHIC_SLACK = 1e-9
 """Relative room left when an optimised objective is fixed for the next lexicographic stage."""
 
@@ -363,8 +366,12 @@ def pareto(problem: Problem, objectives: Sequence[str], points: int | None = 11,
     total = (len(simplex_lattice(len(objectives), points)) if method == "weighted" and points
              else points ** (len(objectives) - 1) if points else None)
     solved: list[Point] = []
-    with _progress(progress, total, f"{method} {' × '.join(objectives)}") as bar:
-        if method == "weighted":
+    # an objective that does not move between the payoff table's rows has no trade-off to map
+    flat = table.ranges <= FLAT * np.maximum(1.0, np.abs(table.ideal))
+    with _progress(progress and not flat.any(), total, f"{method} {' × '.join(objectives)}") as bar:
+        if flat.any():
+            sweep: Iterator[Point] = iter(())
+        elif method == "weighted":
             sweep = weighted(model, table, points or 11, bar)
         elif points is None:
             sweep = exact_front(model, table, bar)
@@ -380,6 +387,7 @@ def pareto(problem: Problem, objectives: Sequence[str], points: int | None = 11,
                       "ideal": dict(zip(objectives, table.ideal)), "nadir": dict(zip(objectives, table.nadir))},
            "timings": {"build": model.build_seconds, "payoff": payoff_seconds, "points": seconds - payoff_seconds,
                        "total": seconds},
+           "flat": [o for o, f in zip(objectives, flat) if f],
            "grid": {"solved": len(solved), "infeasible": sum(p.status == "infeasible" for p in solved),
                     "time_limit": sum(p.status == "time_limit" for p in solved), "total": total},
            "finished": all(p.status in ("optimal", "infeasible") for p in solved)}

@@ -3,14 +3,18 @@
 Every solve of a :class:`~optimizer.milp.formulation.Task` (objective weights and ε-bounds)
 runs the same three steps, each of which may already prove the answer:
 
-1. **LP relaxation** — by column generation for assignment-shaped models
-   (:mod:`optimizer.milp.master`), else by HiGHS (dual simplex or IPM) on the full model. Its
-   Lagrangian bound is a proven bound on the MILP. When its rounding is feasible and within the
-   gap, the solve is done.
+1. **LP relaxation** — by column generation (:mod:`optimizer.milp.master`). Models with
+   compactness first get its half-edge relaxation (:mod:`optimizer.milp.pairs`), which keeps
+   them assignment-shaped; ``lp="simplex"`` or ``"ipm"`` has HiGHS solve the full model's LP
+   instead. The Lagrangian bound is a proven bound on the MILP. When the LP's rounding is
+   feasible and within the gap, the solve is done.
 2. **Repair** — a MIP over the parcels whose best uses nearly tie at the LP's prices (the
    others keep their best use), solved by HiGHS in a fraction of the time of the full MIP. Its
    layout is feasible for the full model, so ``(bound - layout value) / |layout value|`` is a
    proven gap at once.
+   Large models with compactness (beyond ``NEIGHBOURHOOD_ABOVE`` columns) then tighten the
+   bound by subgradient steps and improve the layout by linearised moves
+   (:mod:`optimizer.milp.neighbourhood`), both on the assignment-shaped relaxation.
 3. **Branch and bound** — only if that gap is still above the target: HiGHS on the full model
    (built once and kept; later solves change costs and bounds in place), started from the
    repaired layout (``setSolution``), with presolve chosen by size.
@@ -31,6 +35,7 @@ from optimizer.milp import highs as hi
 from optimizer.milp.formulation import Formulation, Task
 from optimizer.milp.lagrange import second_margin
 from optimizer.milp.master import ColumnGeneration, Relaxation, lp_with_highs
+from optimizer.milp.neighbourhood import CompactnessSearch
 from optimizer.milp.pairs import PairRelaxation
 from optimizer.milp.settings import Settings, relative_gap
 
@@ -44,6 +49,12 @@ margins: this share of the free parcels (at least this many), four times more af
 REPAIR_SHARE_OF_TIME, REPAIR_TIME = 0.25, 120.0
 """A repair MIP (unless it frees every parcel) may take this share of the time left, at most
 this many seconds: when it is slow the full MIP's own heuristics are the better use of time."""
+NEIGHBOURHOOD_ABOVE = 50_000
+"""Columns above which a model with compactness gets its bound and layout from
+:mod:`optimizer.milp.neighbourhood` before branch and bound: there HiGHS's root LP alone
+outlasts any practical time limit."""
+BOUND_SHARE, IMPROVE_SHARE = 0.5, 0.6
+"""Shares of the time left spent on the subgradient bound, then on linearised moves."""
 FEASIBILITY = 1e-6
 """Relative tolerance of a row's violation, as :data:`models.evaluation.TOLERANCE`."""
 
@@ -75,6 +86,7 @@ class Session:
         self.full: highspy.Highs | None = None
         self.pairs: PairRelaxation | None = None
         self.inner: Session | None = None
+        self.search: CompactnessSearch | None = None
         self._handover = 0.0
 
     @property
@@ -84,12 +96,15 @@ class Session:
         return "columns" if self.form.shape == "assignment" and self.form.n_x else "simplex"
 
     # -- the three steps -----------------------------------------------------------------------
-    def solve(self, task: Task, time_limit: float | None = None) -> Outcome:
+    def solve(self, task: Task, time_limit: float | None = None, branch: bool = True) -> Outcome:
+        """Solve a task within ``time_limit`` (default: the settings'); ``branch=False`` stops
+        before branch and bound (a quick layout and bound, as heuristics want)."""
         start = time.perf_counter()
         self._handover = 0.0
         limit = time_limit if time_limit is not None else self.settings.time_limit
         deadline = start + (limit if limit is not None else math.inf)
         steps: list[str] = []
+        proven = False   # HiGHS's branch and bound closed the gap by its own criteria
 
         inner, inner_task = self, task
         if self.form.shape == "general" and self.settings.lp in ("auto", "columns"):
@@ -120,7 +135,14 @@ class Session:
                 best = repaired
             if whole is not None and whole.status == "optimal" and best is not None:
                 bound = max(min(bound, whole.bound), best[2])
-        if not self._done(best, bound) and time.perf_counter() < deadline:
+        if (inner is not self and self.form.n_cols > NEIGHBOURHOOD_ABOVE and not self._done(best, bound)
+                and time.perf_counter() < deadline):
+            search = self.compactness_search()
+            bound = min(bound, search.bound(task, self._share(deadline, BOUND_SHARE), steps))
+            if best is not None:
+                best = search.improve(task, best[0], self._share(deadline, IMPROVE_SHARE), steps,
+                                      lambda v: self._candidate(task, v, claim=False)) or best
+        if branch and not self._done(best, bound) and time.perf_counter() < deadline:
             run = self.branch_and_bound(task, best, deadline, steps)
             if run.status == "infeasible":
                 return self._outcome("infeasible", None, None, -math.inf, -math.inf, start, steps)
@@ -131,11 +153,12 @@ class Session:
                     best = candidate
             if run.status == "optimal" and best is not None:
                 bound = min(bound, max(run.bound, best[2]))
+                proven = True
         if best is None:
             return self._outcome("time_limit", None, None, -math.inf, bound, start, steps)
         values, raw, objective = best
         bound = max(bound, objective)
-        status = "optimal" if self._done(best, bound) else "time_limit"
+        status = "optimal" if proven or self._done(best, bound) else "time_limit"
         return self._outcome(status, values, raw, objective, bound, start, steps)
 
     def pair_session(self) -> Session:
@@ -146,6 +169,18 @@ class Session:
         assert self.inner is not None
         self.inner._handover = 0.0
         return self.inner
+
+    def compactness_search(self) -> CompactnessSearch:
+        if self.search is None:
+            self.pair_session()
+            self.search = CompactnessSearch(self.form, self.pairs, self.inner)
+        return self.search
+
+    @staticmethod
+    def _share(deadline: float, share: float) -> float:
+        """A deadline ``share`` of the time left from now (no limit stays no limit)."""
+        now = time.perf_counter()
+        return deadline if not math.isfinite(deadline) else now + share * max(0.0, deadline - now)
 
     def _mapped(self, inner: Session, values: np.ndarray) -> np.ndarray:
         """A solution of ``inner`` as a vector of this model (through its layout)."""

@@ -1,0 +1,112 @@
+"""Bounds and layouts for large models with compactness, where branch and bound is hopeless.
+
+With compactness at tens of thousands of parcels HiGHS does not finish the root LP of the full
+model within minutes, so both the bound and the layout must come from the assignment-shaped
+model of :mod:`optimizer.milp.pairs`, whose LP column generation solves in a second:
+
+- **Bound** — compactness pays ``c_e y_e`` with ``y_e <= x_a, y_e <= x_b`` (``a, b`` the two
+  parcels' x columns). For any ``0 <= mu_e <= c_e``, ``c_e y_e <= mu_e x_a + (c_e - mu_e) x_b``,
+  so the relaxed model with those costs bounds the full one (Lagrangian relaxation of the link
+  rows). ``mu = c / 2`` is the half-edge relaxation; a projected subgradient step on ``mu``
+  (``x_a - x_b`` at the LP optimum) lowers the bound towards the full LP's.
+- **Layout** — around a layout ``x``, compactness is ``sum_e c_e x_a x_b``; its gradient gives
+  parcel ``i`` the edges of the neighbours already on use ``k``. Solving the relaxed model with
+  ``lam * gradient + (1 - lam) * half edges`` (``lam`` rising from 0.3 to 1) moves the layout
+  towards patches while every rule keeps holding; a layout is kept only if the *full*
+  objective improves.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from optimizer.milp.formulation import Formulation, Task
+from optimizer.milp.pairs import PairRelaxation
+
+SCHEDULE = (0.3, 0.5, 0.7, 0.85, 1.0)
+"""Weights of the gradient against the half edges, one after the other."""
+STEPS_PER_WEIGHT = 6
+SUBGRADIENT_STEP, SUBGRADIENT_DECAY = 0.5, 0.9
+"""First step (a share of each edge's weight) and its decay per iteration."""
+
+
+class CompactnessSearch:
+    """Subgradient bound and linearised improvement on the pair relaxation of ``form``."""
+
+    def __init__(self, form: Formulation, pairs: PairRelaxation, inner) -> None:
+        self.form, self.pairs, self.inner = form, pairs, inner
+        ends = []
+        for name in ("compact_i", "compact_j"):
+            g = form.group(name)
+            ends.append((-form.matrix[g.start:g.stop, :form.n_x].minimum(0)).tocsr().indices)
+        self.a, self.b = ends
+        self.mu: np.ndarray | None = None
+
+    def _task(self, task: Task, x_extra: np.ndarray) -> Task:
+        relaxed = self.pairs.task(task)
+        cost = task.cost[self.pairs.cols].copy()
+        cost[:self.form.n_x] += x_extra
+        return Task(cost, relaxed.offset, relaxed.row_lower, relaxed.row_upper, relaxed.col_lower,
+                    relaxed.col_upper)
+
+    def _weights(self, task: Task) -> np.ndarray:
+        return np.maximum(task.cost[self.form.blocks["y"]], 0.0)
+
+    def bound(self, task: Task, deadline: float, steps: list[str]) -> float:
+        """The best Lagrangian bound found by subgradient steps on the split of each edge."""
+        start = time.perf_counter()
+        weight = self._weights(task)
+        mu = weight / 2 if self.mu is None or len(self.mu) != len(weight) else np.minimum(self.mu, weight)
+        best, step, count = np.inf, SUBGRADIENT_STEP, 0
+        while time.perf_counter() < deadline:
+            extra = np.zeros(self.form.n_x)
+            np.add.at(extra, self.a, mu)
+            np.add.at(extra, self.b, weight - mu)
+            relaxation = self.inner.relaxation(self._task(task, extra), deadline)
+            count += 1
+            if relaxation.status != "optimal" or relaxation.values is None:
+                break
+            best = min(best, relaxation.bound)
+            x = relaxation.values[:self.form.n_x]
+            direction = x[self.a] - x[self.b]
+            if not direction.any():
+                break
+            mu = np.clip(mu - step * weight * direction, 0.0, weight)
+            step *= SUBGRADIENT_DECAY
+            if step < 1e-3:
+                break
+        self.mu = mu
+        steps.append(f"subgradient[{count}] {time.perf_counter() - start:.2f}s bound {best:.6g}")
+        return best
+
+    def improve(self, task: Task, values: np.ndarray, deadline: float, steps: list[str], candidate) -> tuple:
+        """Linearised moves from ``values``; ``candidate(v)`` checks a full vector and returns
+        ``(polished, raw, value)`` or None. Returns the best such triple."""
+        start = time.perf_counter()
+        weight = self._weights(task)
+        half = self.pairs.split.T @ weight
+        best = candidate(values)
+        if best is None:
+            return None
+        moves = 0
+        for lam in SCHEDULE:
+            for _ in range(STEPS_PER_WEIGHT):
+                if time.perf_counter() >= deadline:
+                    break
+                x = best[0][:self.form.n_x]
+                gradient = np.zeros(self.form.n_x)
+                np.add.at(gradient, self.a, weight * x[self.b])
+                np.add.at(gradient, self.b, weight * x[self.a])
+                outcome = self.inner.solve(self._task(task, lam * gradient + (1 - lam) * half),
+                                           time_limit=max(1e-3, deadline - time.perf_counter()), branch=False)
+                if outcome.values is None:
+                    break
+                moved = candidate(self.form.complete(self.inner.form.layout(outcome.values)))
+                moves += 1
+                if moved is None or moved[2] <= best[2] + 1e-9 * max(1.0, abs(best[2])):
+                    break
+                best = moved
+        steps.append(f"linearised moves[{moves}] {time.perf_counter() - start:.2f}s")
+        return best
