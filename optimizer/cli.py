@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import math
+import shlex
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -16,11 +19,15 @@ from models import Instance, LandallocError, Problem, evaluate
 from optimizer.console import evaluation_summary, instance_summary
 from optimizer.distributed import cluster
 
+if TYPE_CHECKING:
+    from optimizer.milp import Point
+
 app = typer.Typer(help="Multi-objective land-use allocation for territorial spatial planning.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 instance_app = typer.Typer(help="Create instances.", no_args_is_help=True)
 app.add_typer(instance_app, name="instance")
 console = Console(width=None if sys.stdout.isatty() else 120)
+errors = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 FixGeometries = Annotated[bool, typer.Option(
     "--fix-geometries", help="repair invalid parcel geometries with shapely.make_valid, keeping polygonal parts")]
 
@@ -113,16 +120,32 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
           workers: Annotated[int | None, typer.Option(min=1, help="Dask LocalCluster processes (default: serial)")] = None,
           scheduler: Annotated[str | None, typer.Option(help="address of a Dask scheduler, tcp://HOST:PORT")] = None,
           restarts: Annotated[int, typer.Option(min=1, help="NSGA: independent runs merged into one front")] = 1,
+          resume: Annotated[Path | None, typer.Option(
+              help="continue the partial result in this folder (same instance, scenario, objectives, method, "
+                   "seed and points or population)")] = None,
+          checkpoint_every: Annotated[float, typer.Option(
+              min=0, help="NSGA: seconds between checkpoints of the run (kept for --resume)")] = 60.0,
           report: Annotated[bool, typer.Option(help="write charts, maps and report.html too")] = True,
           force: Annotated[bool, typer.Option(help="replace an existing result folder")] = False,
           fix_geometries: FixGeometries = False) -> None:
-    """Find the Pareto front of an instance and write a result folder (front.csv, layouts.gpkg, run.json)."""
+    """Find the Pareto front of an instance and write a result folder (front.csv, layouts.gpkg, run.json).
+
+    Ctrl-C stops the run: the points finished so far are written to --out, marked partial in
+    run.json, and the command exits with code 130; --resume DIR continues such a run.
+    """
     from models.errors import InputError
 
     if method not in ("milp", "nsga2"):
         raise InputError(f"--method must be 'milp' or 'nsga2', not '{method}'")
+    if resume is not None and out.resolve() == resume.resolve() and not force:
+        raise InputError(f"--out {out} is the folder being resumed: pass --force to replace it with the resumed "
+                         "result once that is written, or choose another --out")
     if out.exists() and any(out.iterdir()) and not force:  # fail before a long solve, not after
         raise InputError(f"{out}: folder exists and is not empty; choose another --out or pass --force")
+    distributed = workers is not None or scheduler is not None
+    if resume is not None and method == "nsga2" and (distributed or restarts > 1):
+        raise InputError("--resume continues one NSGA run from its checkpoint; drop --restarts, --workers "
+                         "and --scheduler")
     from models.presolve import require_feasible_bounds
 
     loaded = load_instance(instance, scenario, fix_geometries)
@@ -130,18 +153,21 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
     for warning in require_feasible_bounds(problem):  # an impossible plan raises InfeasibleError: exit 1
         console.print(f"[yellow]warning:[/yellow] {escape(warning.message)}")
     chosen = [o.strip() for o in objectives.split(",") if o.strip()] or list(problem.objectives)
+    if resume is not None:
+        check_resumable(resume, loaded, method, chosen, seed, points if method == "milp" else pop)
     started = time.perf_counter()
-    distributed = workers is not None or scheduler is not None
+    files: dict[str, Path] = {}
     if method == "milp" and distributed:
         from optimizer.milp.grid_tasks import distributed_front
 
         with cluster(workers, scheduler) as client:
             front = distributed_front(problem, chosen, points=points, client=client, time_limit=time_limit,
-                                      gap=gap, seed=seed)
+                                      gap=gap, seed=seed, on_point=point_line, resume=resume)
     elif method == "milp":
         from optimizer import milp
 
-        front = milp.pareto(problem, chosen, points=points, time_limit=time_limit, gap=gap, seed=seed)
+        front = milp.pareto(problem, chosen, points=points, time_limit=time_limit, gap=gap, seed=seed,
+                            on_point=point_line, resume=resume)
     else:
         from optimizer import nsga
         from optimizer.nsga.restarts import explore_restarts
@@ -153,15 +179,99 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
             with cluster(workers, scheduler) as client:
                 front = explore_restarts(problem, chosen, restarts, seed=seed, client=client, **settings)
         else:
-            front = nsga.explore(problem, chosen, seed=seed, **settings)
+            checkpoint = pending_checkpoint(out)
+            checkpoint.unlink(missing_ok=True)   # left by a run that was killed: not this run's state
+            errors.print(f"checkpoint: {escape(str(checkpoint))} (every {checkpoint_every:g} s)", soft_wrap=True)
+            front = nsga.explore(problem, chosen, seed=seed, checkpoint=checkpoint, checkpoint_every=checkpoint_every,
+                                 resume=None if resume is None else resume / CHECKPOINT, **settings)
+            # a second Ctrl-C may stop the run before it saved any state: then keep the one it resumed
+            kept = checkpoint if checkpoint.exists() else None if resume is None else resume / CHECKPOINT
+            files = {} if kept is None else {CHECKPOINT: kept}
     run = {**front.run, **provenance(loaded, problem, chosen), "method": method, "seed": seed,
            "command": " ".join(sys.argv[1:]), "total_seconds": time.perf_counter() - started}
     front = dataclasses.replace(front, run=run)
-    front.to_file(out, force=force, report=report, problem=problem)
+    interrupted = str(run.get("stopped_by", "")).startswith("interrupt")
+    # an interrupted run writes only its data, quickly: `landalloc report` can add the rest
+    front.to_file(out, force=force, report=report and not interrupted, problem=problem, files=files)
+    pending_checkpoint(out).unlink(missing_ok=True)   # now inside --out
     console.print(front)
     shown = front.table()[["id", *front.objectives, "status", "gap", "seconds"]]
     console.print(shown.to_string(index=False, float_format=lambda v: f"{v:.6g}"))
-    console.print(f"wrote {out}" + (f" (open {out / 'report.html'})" if report else ""))
+    console.print(f"wrote {out}" + (f" (open {out / 'report.html'})" if report and not interrupted else ""))
+    if run.get("partial"):
+        can_resume = method == "milp" or CHECKPOINT in files
+        why = "interrupted" if interrupted else f"stopped by {run.get('stopped_by')}"
+        errors.print(f"{why}: {escape(str(out))} holds the {len(front)} points found so far, marked partial in run.json"
+                     + (f"; continue with\n  {escape(resume_command(out))}" if can_resume else
+                        "; no checkpoint was written, so a new run must start again"), soft_wrap=True)
+    if interrupted:
+        raise typer.Exit(130)
+
+
+CHECKPOINT = "checkpoint.pkl"
+"""The NSGA run state a result folder keeps for ``--resume``."""
+
+
+def pending_checkpoint(out: Path) -> Path:
+    """Where an NSGA run saves its state until ``out`` is written (a hidden sibling: ``out``
+    itself appears only once complete)."""
+    return out.parent / f".{out.name}.{CHECKPOINT}"
+
+
+def point_line(point: Point) -> None:
+    """One stderr line per finished MILP point, so that a long front shows what it has kept."""
+    gap = point.record.get("gap")
+    errors.print(f"point {point.record.get('grid')}: {point.status}"
+                 + (f", gap {gap:.2g}" if isinstance(gap, float) and math.isfinite(gap) else "")
+                 + f" ({point.record.get('seconds', math.nan):.1f} s)", highlight=False, soft_wrap=True)
+
+
+def check_resumable(folder: Path, instance: Instance, method: str, objectives: list[str], seed: int,
+                    size: int) -> None:
+    """Refuse to resume a run with other inputs or settings (run.json records them)."""
+    from models.errors import InputError
+    from optimizer.front import jsonable
+
+    path = folder / "run.json"
+    if not path.is_file():
+        raise InputError(f"--resume {folder}: no run.json there; pass a result folder written by landalloc solve")
+    try:
+        run = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"--resume {folder}: run.json is not readable ({exc}); pass a result folder written "
+                         "by landalloc solve") from None
+    if run.get("method") != method:
+        raise InputError(f"--resume {folder}: that run was solved with --method {run.get('method')}, not {method}")
+    settings = run.get("settings", {})
+    expected = [("--objectives", ",".join(run.get("objectives", [])), ",".join(objectives)),
+                ("--seed", run.get("seed"), seed),
+                ("--points" if method == "milp" else "--pop",
+                 settings.get("points") if method == "milp" else settings.get("pop_size"), size)]
+    wrong = [f"{option} {before} (not {now})" for option, before, now in expected if before != now]
+    if run.get("inputs") != instance.input_hashes():
+        wrong.append("the same instance files (their SHA-256 hashes differ from those in run.json)")
+    if run.get("scenario") != json.loads(json.dumps(instance.scenario.model_dump(), default=jsonable)):
+        wrong.append("the same scenario (it differs from the one in run.json)")
+    if wrong:
+        raise InputError(f"--resume {folder}: that run can only be continued with " + "; ".join(wrong))
+    if method == "milp" and not run.get("partial"):
+        raise InputError(f"--resume {folder}: that run finished every point; there is nothing to resume")
+    if method == "nsga2" and not (folder / CHECKPOINT).is_file():
+        raise InputError(f"--resume {folder}: no {CHECKPOINT} there (the run was stopped before its first "
+                         "checkpoint); start a new run")
+
+
+def resume_command(out: Path) -> str:
+    """This command line, continuing from ``out`` into a new folder."""
+    args, skip = [], False
+    for arg in sys.argv[1:]:
+        if skip:
+            skip = False
+        elif arg in ("--out", "--resume"):
+            skip = True
+        elif not arg.startswith(("--out=", "--resume=")) and arg != "--force":
+            args.append(arg)
+    return shlex.join(["landalloc", *args, "--resume", str(out), "--out", f"{out}-resumed"])
 
 
 def provenance(instance: Instance, problem: Problem, objectives: list[str]) -> dict[str, object]:
@@ -277,7 +387,8 @@ def real_command(name: Annotated[str, typer.Argument(help="ordos, inner-mongolia
 def main() -> None:
     """Entry point: every LandallocError becomes one readable paragraph and its exit code.
 
-    Usage errors are click's (exit 2); anything else is a bug and keeps its traceback.
+    Usage errors are click's (exit 2); anything else is a bug and keeps its traceback (typer
+    turns Ctrl-C outside a solve into exit code 130).
     """
     try:
         app()

@@ -60,6 +60,9 @@ def map_tasks(function: Callable[..., T], shared: Any, tasks: Sequence[dict[str,
     client : a Dask client from :func:`cluster`, or None to run serially in this process.
     on_done : called with (task index, result) as each task finishes, e.g. to advance a
         progress bar or save a partial result.
+
+    An exception (Ctrl-C included) from a task or from ``on_done`` cancels the tasks not yet
+    finished and propagates; results already passed to ``on_done`` are the caller's to keep.
     """
     if client is None:
         results = []
@@ -75,9 +78,13 @@ def map_tasks(function: Callable[..., T], shared: Any, tasks: Sequence[dict[str,
     futures = [client.submit(function, remote, **task, retries=RETRIES, pure=False) for task in tasks]
     position = {future.key: index for index, future in enumerate(futures)}
     results: list[Any] = [None] * len(tasks)
-    for future in as_completed(futures):
-        index = position[future.key]
-        results[index] = future.result()
-        if on_done is not None:
-            on_done(index, results[index])
+    try:
+        for future in as_completed(futures):
+            index = position[future.key]
+            results[index] = future.result()
+            if on_done is not None:
+                on_done(index, results[index])
+    except BaseException:   # Ctrl-C or a failed task: the cluster should not go on with the rest
+        client.cancel(futures)
+        raise
     return results

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import platform
+import shutil
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -142,18 +143,21 @@ class ParetoFront:
                                 crs=self.parcels.crs)
 
     def to_file(self, out: str | Path, force: bool = False, report: bool = False,
-                problem: Problem | None = None) -> Path:
+                problem: Problem | None = None, files: dict[str, Path] | None = None) -> Path:
         """Write front.csv, layouts.gpkg and run.json (and, with ``report``, the charts, maps,
-        tables and report.html of :func:`optimizer.report.write_report`) atomically into ``out``.
+        tables and report.html of :func:`optimizer.report.write_report`) atomically into ``out``;
+        ``files`` are copied in under the given names (e.g. an NSGA checkpoint, to resume from).
         """
         out = Path(out)
         with atomic_folder(out, force=force) as tmp:
+            for name, source in (files or {}).items():
+                shutil.copyfile(source, tmp / name)
             self.table().to_csv(tmp / "front.csv", index=False)
             self.layout_frame().to_file(tmp / "layouts.gpkg", layer="layouts", driver="GPKG", engine="pyogrio")
             run = {**self.run, "objectives": list(self.objectives), "senses": list(self.senses),
                    "uses": [u.model_dump() for u in self.uses], "points": len(self),
                    "versions": versions(), "machine": machine()}
-            (tmp / "run.json").write_text(json.dumps(run, indent=2, default=_jsonable), encoding="utf-8")
+            (tmp / "run.json").write_text(json.dumps(run, indent=2, default=jsonable), encoding="utf-8")
             if report:
                 from optimizer.report import write_report
 
@@ -169,7 +173,7 @@ class ParetoFront:
                 raise InputError(f"{folder}: missing {name}; a result folder holds front.csv, "
                                  "layouts.gpkg and run.json (written by landalloc solve)")
         run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-        table = pd.read_csv(folder / "front.csv")
+        table = pd.read_csv(folder / "front.csv", dtype={"grid": str})   # grid keys such as "3" or "3,1"
         objectives, senses = tuple(run["objectives"]), tuple(run["senses"])
         uses = tuple(LandUse(**u) for u in run["uses"])
         frame = gpd.read_file(folder / "layouts.gpkg", layer="layouts", engine="pyogrio")
@@ -230,7 +234,8 @@ def _check_objectives(objectives: list[str] | tuple[str, ...]) -> list[str]:
     return names
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """How run.json writes numpy values and paths (``json.dumps(..., default=jsonable)``)."""
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, np.ndarray):

@@ -11,22 +11,26 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from models import Problem
 from optimizer.distributed import map_tasks
 from optimizer.front import ParetoFront
 from optimizer.milp import diagnose
-from optimizer.milp.multi import Model, Payoff, Point, payoff_table, solve_point
+from optimizer.milp.multi import Model, Payoff, Point, assemble, reused_point, solve_payoff, solve_point
+from optimizer.milp.resume import interruption, load_earlier
 from optimizer.milp.settings import Settings
+
+METHOD = "augmecon-grid"
+"""run.json's name for a full ε-grid without bypass (a resumed run must use the same)."""
 
 
 def distributed_front(problem: Problem, objectives: Sequence[str], points: int = 11, client: Any = None,
                       time_limit: float | None = None, gap: float = 1e-4, seed: int = 0,
-                      on_point: Any = None) -> ParetoFront:
+                      on_point: Callable[[Point], None] | None = None,
+                      resume: ParetoFront | str | Path | None = None) -> ParetoFront:
     """AUGMECON2 grid points solved as tasks on ``client`` (None: serially in this process).
 
     Parameters
@@ -34,27 +38,50 @@ def distributed_front(problem: Problem, objectives: Sequence[str], points: int =
     problem, objectives, points, time_limit, gap, seed : as :func:`optimizer.milp.pareto`.
     client : a Dask client from :func:`optimizer.distributed.cluster`.
     on_point : called with each finished :class:`Point` (progress bars, partial saves).
+    resume : a partial front of this function (same problem, objectives and ``points``): its
+        payoff table and proven points are reused and only the other points become tasks.
+
+    Ctrl-C returns the points finished so far, marked partial as in :func:`optimizer.milp.pareto`.
     """
     objectives = tuple(objectives)
     settings = Settings(time_limit=time_limit, gap=gap, seed=seed)
     diagnose.presolve_check(problem)
+    earlier = load_earlier(resume, problem, objectives, {"points": points, "method": METHOD})
     started = time.perf_counter()
-    table = payoff_table(Model.build(problem, objectives, settings))
-    payoff_seconds = time.perf_counter() - started
+    model = Model.build(problem, objectives, settings)
+    rows: list[Point] = []
+    table: Payoff | None = None
     indices = list(itertools.product(range(points), repeat=len(objectives) - 1))
-    tasks = [{"objectives": objectives, "table": table, "index": index, "settings": settings, "points": points}
-             for index in indices]
-    solved: list[Point] = map_tasks(_solve_point, problem, tasks, client,
-                                    on_done=None if on_point is None else lambda _, p: on_point(p))
-    layouts = [s.layout for s in table.solutions] + [p.solution.layout for p in solved if p.solution is not None]
-    records = ([{"kind": "payoff", "grid": f"optimum of {s.name}", **s.record()} for s in table.solutions]
-               + [p.record for p in solved if p.solution is not None])
+    done: dict[tuple[int, ...], Point] = {}
+    for index in indices:
+        reused = reused_point(earlier, index, ",".join(map(str, index)))
+        if reused is not None:
+            done[index] = reused
+    payoff_seconds = 0.0
+    with interruption() as stop:
+        try:
+            table = solve_payoff(model, earlier, stop, on_point, rows)
+            payoff_seconds = time.perf_counter() - started
+            todo = [index for index in indices if index not in done]
+            tasks = [{"objectives": objectives, "table": table, "index": index, "settings": settings,
+                      "points": points} for index in todo]
+
+            def collect(position: int, point: Point) -> None:
+                done[todo[position]] = point
+                if on_point is not None:
+                    on_point(point)
+                stop.check()
+
+            map_tasks(_solve_point, problem, tasks, client, on_done=collect)
+        except KeyboardInterrupt:
+            stop.event.set()
+    solved = [done[index] for index in indices if index in done]
     seconds = time.perf_counter() - started
-    run = {"engine": "milp", "settings": {**settings.as_dict(), "points": points, "method": "augmecon-grid"},
-           "payoff": _payoff_record(table), "workers": _workers(client),
+    run = {"engine": "milp", "settings": {**settings.as_dict(), "points": points, "method": METHOD},
+           "workers": _workers(client),
            "timings": {"payoff": payoff_seconds, "points": seconds - payoff_seconds, "total": seconds},
-           "finished": all(p.status in ("optimal", "infeasible") for p in solved)}
-    return ParetoFront.build(problem, list(objectives), np.array(layouts), records, method="milp", run=run)
+           "grid": {"solved": len(solved), "total": len(indices), "reused": sum(p.reused for p in solved)}}
+    return assemble(problem, objectives, earlier, rows, table, solved, stop.requested, run)
 
 
 def _solve_point(problem: Problem, objectives: tuple[str, ...], table: Payoff, index: tuple[int, ...],
@@ -62,11 +89,6 @@ def _solve_point(problem: Problem, objectives: tuple[str, ...], table: Payoff, i
     """One task: a fresh model per point, so no warm start makes the result depend on which
     worker solved which points before (the price of identical fronts on any cluster)."""
     return solve_point(problem, objectives, table, index, settings, points)
-
-
-def _payoff_record(table: Payoff) -> dict[str, Any]:
-    return {"table": table.table.reset_index().to_dict(orient="records"),
-            "ideal": dict(zip(table.objectives, table.ideal)), "nadir": dict(zip(table.objectives, table.nadir))}
 
 
 def _workers(client: Any) -> int:

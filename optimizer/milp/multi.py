@@ -17,14 +17,18 @@ AUGMECON2 (Mavrotas & Florios 2013) for objectives ``(f_1, f_2[, f_3])``, grid p
 with ``eps = 1e-3``. The slack of the innermost objective gives the *bypass*: the next
 ``floor(s_2 / step_2)`` grid points have the same optimum and are skipped; an infeasible point
 ends its row of the grid (*early exit*), and an infeasible first point of a row ends the grid.
+
+Ctrl-C during a run returns the points finished so far, marked partial; ``resume=`` continues
+such a run (:mod:`optimizer.milp.resume`).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,6 +40,7 @@ from optimizer.front import ParetoFront
 from optimizer.milp import diagnose
 from optimizer.milp.build import formulate, objective_senses
 from optimizer.milp.formulation import Formulation
+from optimizer.milp.resume import FINISHED, Earlier, Interruption, interruption, load_earlier
 from optimizer.milp.session import Session
 from optimizer.milp.settings import Settings, Solution
 from optimizer.milp.single import finish
@@ -78,7 +83,9 @@ class Model:
 @dataclass(frozen=True)
 class Payoff:
     """Lexicographic payoff table: row ``o`` holds every objective at the lexicographic optimum
-    of ``o`` (natural units); ``ideal`` and ``nadir`` come from its diagonal and columns."""
+    of ``o`` (natural units); ``ideal`` and ``nadir`` come from its diagonal and columns.
+    ``layouts`` and ``solutions`` are the rows solved by the call that made the table: all of
+    them, unless a resumed run took some from the run it continues."""
 
     objectives: tuple[str, ...]
     senses: tuple[str, ...]
@@ -122,13 +129,35 @@ class Payoff:
 
 @dataclass
 class Point:
-    """One solved ε-grid or weighted point: its layout (None when infeasible) and metadata."""
+    """One solved payoff row, ε-grid, exact or weighted point: its layout (None when infeasible,
+    or when a resumed run reuses a point that was not on the earlier front) and metadata."""
 
     index: tuple[int, ...]
     status: str
     solution: Solution | None
     slack: dict[str, float] = field(default_factory=dict)
     record: dict[str, Any] = field(default_factory=dict)
+    layout: np.ndarray | None = None
+    values: dict[str, float] = field(default_factory=dict)
+    reused: bool = False
+
+    def __post_init__(self) -> None:
+        if self.solution is not None:
+            self.layout, self.values = self.solution.layout, dict(self.solution.values)
+
+    def entry(self) -> dict[str, Any]:
+        """What run.json's ``sweep`` keeps of the point, so that a later run can resume."""
+        return {"grid": self.record["grid"], "status": self.status, "slack": self.slack, "values": self.values}
+
+
+def reused_point(earlier: Earlier, index: tuple[int, ...], key: str) -> Point | None:
+    """The point ``key`` as the run being resumed proved it, or None when it must be solved."""
+    entry = earlier.sweep.get(key)
+    if entry is None:
+        return None
+    layout, record = earlier.kept.get(key, (None, {"grid": key}))
+    return Point(index, entry["status"], None, dict(entry.get("slack", {})), record, layout,
+                 dict(entry.get("values", {})), reused=True)
 
 
 # -- payoff table ----------------------------------------------------------------------------------
@@ -158,19 +187,33 @@ def lexicographic(model: Model, order: Sequence[str], fixed: dict[str, float] | 
                     values=solution.values, strategy=solution.strategy, engine=solution.engine)
 
 
-def payoff_table(model: Model) -> Payoff:
-    """Each objective optimised lexicographically first, the others after it in order."""
-    objectives = model.objectives
-    rows, layouts, solutions = [], [], []
-    for name in objectives:
-        order = [name] + [o for o in objectives if o != name]
+def payoff_rows(model: Model, finished: dict[str, dict[str, float]] | None = None) -> Iterator[Point]:
+    """The payoff table's rows not in ``finished`` (by optimised objective), as points of kind
+    ``payoff``: each objective optimised lexicographically first, the others after it in order."""
+    for name in model.objectives:
+        if finished and name in finished:
+            continue
+        order = [name] + [o for o in model.objectives if o != name]
         solution = lexicographic(model, order)
-        rows.append([solution.values[o] for o in objectives])
-        layouts.append(solution.layout)
-        solutions.append(solution)
-    table = pd.DataFrame(rows, index=pd.Index(objectives, name="optimised"), columns=list(objectives))
+        yield Point((), solution.status, solution, {}, {"kind": "payoff", "grid": f"optimum of {name}",
+                                                         **solution.record()})
+
+
+def payoff_table(model: Model, finished: dict[str, dict[str, float]] | None = None,
+                 rows: Sequence[Point] | None = None) -> Payoff:
+    """The lexicographic payoff table from the rows ``finished`` by an earlier run and the
+    ``rows`` solved for the others (solved here when not given)."""
+    finished = finished or {}
+    rows = list(payoff_rows(model, finished)) if rows is None else list(rows)
+    solutions = tuple(p.solution for p in rows if p.solution is not None)
+    solved = {s.name: s.values for s in solutions}
+    objectives = model.objectives
+    table = pd.DataFrame([[(finished[name] if name in finished else solved[name])[o] for o in objectives]
+                          for name in objectives],
+                         index=pd.Index(objectives, name="optimised"), columns=list(objectives))
     senses = tuple(model.form.objectives[o].sense for o in objectives)
-    return Payoff(objectives, senses, table, np.array(layouts), tuple(solutions))
+    layouts = np.array([s.layout for s in solutions]).reshape(len(solutions), model.problem.n_parcels)
+    return Payoff(objectives, senses, table, layouts, solutions)
 
 
 def payoff(problem: Problem, objectives: Sequence[str], time_limit: float | None = None, gap: float = 1e-4,
@@ -218,9 +261,12 @@ def solve_point(problem: Problem, objectives: Sequence[str], table: Payoff, inde
     return Point(index, solution.status, solution, slacks, {**record, **solution.record()})
 
 
-def grid(model: Model, table: Payoff, points: int, progress: Any = None, reuse: bool = True) -> Iterator[Point]:
+def grid(model: Model, table: Payoff, points: int, progress: Any = None, reuse: bool = True,
+         earlier: Earlier | None = None) -> Iterator[Point]:
     """AUGMECON2's sweep of the ε-grid with bypass and early exit (2 or 3 objectives);
-    ``reuse=False`` builds a fresh model for every point."""
+    ``reuse=False`` builds a fresh model for every point; points proven by the ``earlier`` run
+    are taken from it, with the same bypass."""
+    earlier = earlier or Earlier()
     rest = model.objectives[1:]
     inner = rest[0]
     step = table.ranges[1] / max(1, points - 1)
@@ -229,8 +275,9 @@ def grid(model: Model, table: Payoff, points: int, progress: Any = None, reuse: 
         j2 = 0
         while j2 < points:
             index = (j2,) if j3 is None else (j2, j3)
-            point = solve_point(model.problem, model.objectives, table, index, model.settings, points,
-                                model if reuse else None)
+            point = (reused_point(earlier, index, ",".join(map(str, index)))
+                     or solve_point(model.problem, model.objectives, table, index, model.settings, points,
+                                    model if reuse else None))
             yield point
             if point.status == "infeasible":
                 _advance(progress, points - j2)
@@ -245,11 +292,13 @@ def grid(model: Model, table: Payoff, points: int, progress: Any = None, reuse: 
             j2 += 1 + skip
 
 
-def exact_front(model: Model, table: Payoff, progress: Any = None) -> Iterator[Point]:
+def exact_front(model: Model, table: Payoff, progress: Any = None, earlier: Earlier | None = None) -> Iterator[Point]:
     """Every nondominated point, for 2 or 3 objectives: each ε-bound jumps just past the last
     point's value (no grid), and each point is a lexicographic optimum. Complete when every
     solve is optimal (gap 0) and distinct values of an objective differ by more than
-    :data:`EXACT_STEP` relative (ten times the feasibility tolerance)."""
+    :data:`EXACT_STEP` relative (ten times the feasibility tolerance). Points proven by the
+    ``earlier`` run are taken from it (their values set the next ε-bounds)."""
+    earlier = earlier or Earlier()
     rest = model.objectives[1:]
     delta = {n: EXACT_STEP * max(1.0, abs(i), abs(d)) for n, i, d in zip(model.objectives, table.ideal, table.nadir)}
     outer: float | None = None
@@ -261,17 +310,21 @@ def exact_front(model: Model, table: Payoff, progress: Any = None) -> Iterator[P
             held = {rest[0]: eps2} if eps2 is not None else {}
             if outer is not None:
                 held[rest[1]] = outer
-            start = time.perf_counter()
-            try:
-                solution = lexicographic(model, list(model.objectives), held)
-            except _Infeasible:
-                break
+            point = reused_point(earlier, (count + 1,), str(count + 1))
+            if point is None:
+                start = time.perf_counter()
+                try:
+                    solution = lexicographic(model, list(model.objectives), held)
+                except _Infeasible:
+                    break
+                record = {"kind": "exact", "grid": str(count + 1), **solution.record(),
+                          "seconds": time.perf_counter() - start,
+                          **{f"epsilon_{n}": model.form.objectives[n].sign * e for n, e in held.items()}}
+                point = Point((count + 1,), solution.status, solution, {}, record)
             count += 1
-            record = {"kind": "exact", "grid": str(count), **solution.record(), "seconds": time.perf_counter() - start,
-                      **{f"epsilon_{n}": model.form.objectives[n].sign * e for n, e in held.items()}}
-            yield Point((count,), solution.status, solution, {}, record)
+            yield point
             _advance(progress, 1)
-            g = {n: model.g(n, solution.values) for n in rest}
+            g = {n: model.g(n, point.values) for n in rest}
             eps2 = g[rest[0]] + delta[rest[0]]
             if len(rest) == 2:
                 level.append(g[rest[1]])
@@ -280,10 +333,18 @@ def exact_front(model: Model, table: Payoff, progress: Any = None) -> Iterator[P
         outer = min(level) + delta[rest[1]]
 
 
-def weighted(model: Model, table: Payoff, points: int, progress: Any = None) -> Iterator[Point]:
-    """Weighted sums of range-normalised objectives over a simplex lattice of weights."""
+def weighted(model: Model, table: Payoff, points: int, progress: Any = None,
+             earlier: Earlier | None = None) -> Iterator[Point]:
+    """Weighted sums of range-normalised objectives over a simplex lattice of weights (points
+    proven by the ``earlier`` run are taken from it)."""
+    earlier = earlier or Earlier()
     m = len(model.objectives)
     for index, weights in enumerate(simplex_lattice(m, points)):
+        reused = reused_point(earlier, (index,), str(index))
+        if reused is not None:
+            _advance(progress, 1)
+            yield reused
+            continue
         start = time.perf_counter()
         task_weights = {n: w / r for n, w, r in zip(model.objectives, weights, table.ranges) if w > 0}
         task = model.form.task(task_weights)
@@ -292,8 +353,9 @@ def weighted(model: Model, table: Payoff, points: int, progress: Any = None) -> 
                   **{f"weight_{n}": w for n, w in zip(model.objectives, weights)}}
         _advance(progress, 1)
         if outcome.status == "infeasible" or outcome.values is None:
-            yield Point((index,), "infeasible", None, {}, {**record, "status": outcome.status,
-                                                          "seconds": time.perf_counter() - start})
+            status = "infeasible" if outcome.status == "infeasible" else "time_limit"
+            yield Point((index,), status, None, {}, {**record, "status": status,
+                                                     "seconds": time.perf_counter() - start})
             continue
         first = max(task_weights, key=lambda n: task_weights[n])
         solution = finish(model.form, task, first, outcome, model.settings, 0.0, start,
@@ -320,7 +382,8 @@ def simplex_lattice(m: int, points: int) -> list[np.ndarray]:
 # -- the front -------------------------------------------------------------------------------------
 def pareto(problem: Problem, objectives: Sequence[str], points: int | None = 11, method: str = "augmecon",
            time_limit: float | None = None, gap: float = 1e-4, threads: int | None = None, seed: int = 0,
-           progress: bool = True, reuse: bool = True, **options: object) -> ParetoFront:
+           progress: bool = True, reuse: bool = True, resume: ParetoFront | str | Path | None = None,
+           on_point: Callable[[Point], None] | None = None, **options: object) -> ParetoFront:
     """The Pareto front of 2 or 3 objectives (weighted sums: any number).
 
     Parameters
@@ -336,16 +399,25 @@ def pareto(problem: Problem, objectives: Sequence[str], points: int | None = 11,
     progress : show a progress bar per point.
     reuse : keep one model for all AUGMECON2 grid points (default); ``False`` rebuilds it for
         every point (to measure what reuse saves).
+    resume : a partial front of the same problem, objectives, ``points`` and ``method`` (a
+        ParetoFront or its result folder): its payoff table and proven points are reused and
+        only the rest is solved, giving the front an uninterrupted run gives.
+    on_point : called with each newly solved payoff row or point (progress lines, logs).
 
     Returns
     -------
     ParetoFront, built (re-evaluated, verified, dominated and duplicate points removed) by
-    :meth:`ParetoFront.build`; ``front.points`` keeps each point's status, gap, seconds, bound
-    and ε values, ``front.run`` the payoff table, settings and timings.
+    :meth:`ParetoFront.build`; ``front.points`` keeps each point's status, gap, seconds, bound,
+    ε values and grid key, ``front.run`` the payoff table, settings, timings and the sweep.
+    Ctrl-C (KeyboardInterrupt) ends the run early with the points finished so far: then
+    ``run["partial"]`` is true and ``run["stopped_by"]`` is ``"interrupted"``; a point whose
+    branch and bound was cut keeps HiGHS's incumbent (status ``time_limit``, with its gap). A
+    point stopped by ``time_limit`` also leaves the run partial (``stopped_by = "time_limit"``).
 
     Examples
     --------
     >>> front = milp.pareto(problem, ["efficiency", "equity"], points=11, time_limit=60)  # doctest: +SKIP
+    >>> front = milp.pareto(problem, ["efficiency", "equity"], points=11, resume="results/partial")  # doctest: +SKIP
     """
     if method not in ("augmecon", "weighted"):
         raise InputError(f"method: unknown method {method!r}; allowed: augmecon, weighted")
@@ -359,39 +431,106 @@ def pareto(problem: Problem, objectives: Sequence[str], points: int | None = 11,
         raise InputError(f"points: need an integer of at least 2 (or None), got {points!r}")
     settings = Settings(time_limit=time_limit, gap=gap, threads=threads, seed=seed, **options)  # type: ignore[arg-type]
     diagnose.presolve_check(problem)
+    earlier = load_earlier(resume, problem, objectives, {"points": points, "method": method})
     started = time.perf_counter()
     model = Model.build(problem, objectives, settings)
-    table = payoff_table(model)
-    payoff_seconds = time.perf_counter() - started
     total = (len(simplex_lattice(len(objectives), points)) if method == "weighted" and points
              else points ** (len(objectives) - 1) if points else None)
+    rows: list[Point] = []
     solved: list[Point] = []
-    # an objective that does not move between the payoff table's rows has no trade-off to map
-    flat = table.ranges <= FLAT * np.maximum(1.0, np.abs(table.ideal))
-    with _progress(progress and not flat.any(), total, f"{method} {' × '.join(objectives)}") as bar:
-        if flat.any():
-            sweep: Iterator[Point] = iter(())
-        elif method == "weighted":
-            sweep = weighted(model, table, points or 11, bar)
-        elif points is None:
-            sweep = exact_front(model, table, bar)
-        else:
-            sweep = grid(model, table, points, bar, reuse)
-        solved.extend(sweep)
-    layouts = [s.layout for s in table.solutions] + [p.solution.layout for p in solved if p.solution is not None]
-    records = ([{"kind": "payoff", "grid": f"optimum of {s.name}", **s.record()} for s in table.solutions]
-               + [p.record for p in solved if p.solution is not None])
+    table: Payoff | None = None
+    flat = np.zeros(len(objectives), bool)
+    payoff_seconds = 0.0
+    with interruption() as stop:
+        try:
+            table = solve_payoff(model, earlier, stop, on_point, rows)
+            payoff_seconds = time.perf_counter() - started
+            # an objective that does not move between the payoff table's rows has no trade-off to map
+            flat = table.ranges <= FLAT * np.maximum(1.0, np.abs(table.ideal))
+            with _progress(progress and not flat.any(), total, f"{method} {' × '.join(objectives)}") as bar:
+                for point in _sweep(model, table, method, points, bar, reuse, earlier, flat.any()):
+                    solved.append(point)
+                    if not point.reused:
+                        _notify(on_point, point)
+                    stop.check()   # after keeping the point whose branch and bound Ctrl-C cut
+        except KeyboardInterrupt:
+            stop.event.set()
     seconds = time.perf_counter() - started
     run = {"engine": "milp", "settings": {**settings.as_dict(), "points": points, "method": method, "reuse": reuse},
-           "payoff": {"table": table.table.reset_index().to_dict(orient="records"),
-                      "ideal": dict(zip(objectives, table.ideal)), "nadir": dict(zip(objectives, table.nadir))},
            "timings": {"build": model.build_seconds, "payoff": payoff_seconds, "points": seconds - payoff_seconds,
                        "total": seconds},
            "flat": [o for o, f in zip(objectives, flat) if f],
            "grid": {"solved": len(solved), "infeasible": sum(p.status == "infeasible" for p in solved),
-                    "time_limit": sum(p.status == "time_limit" for p in solved), "total": total},
-           "finished": all(p.status in ("optimal", "infeasible") for p in solved)}
-    return ParetoFront.build(problem, list(objectives), np.array(layouts), records, method="milp", run=run)
+                    "time_limit": sum(p.status == "time_limit" for p in solved), "total": total,
+                    "reused": sum(p.reused for p in solved)}}
+    return assemble(problem, objectives, earlier, rows, table, solved, stop.requested, run)
+
+
+def solve_payoff(model: Model, earlier: Earlier, stop: Interruption, on_point: Callable[[Point], None] | None,
+                 rows: list[Point]) -> Payoff:
+    """The payoff table, solving the rows ``earlier`` lacks; each is appended to ``rows`` as it
+    is found, so that Ctrl-C keeps the finished ones."""
+    for row in payoff_rows(model, earlier.payoff):
+        stop.check()   # a row cut short by Ctrl-C is not the lexicographic optimum
+        rows.append(row)
+        _notify(on_point, row)
+    return payoff_table(model, earlier.payoff, rows)
+
+
+def assemble(problem: Problem, objectives: tuple[str, ...], earlier: Earlier, rows: list[Point],
+             table: Payoff | None, solved: list[Point], interrupted: bool, run: dict[str, Any]) -> ParetoFront:
+    """The front of a run, finished or not: the payoff table's layouts, then the sweep's, and in
+    ``run`` what a later run needs to resume it."""
+    finished = not interrupted and table is not None and all(p.status in FINISHED for p in solved)
+    run = {**run, "payoff": payoff_record(objectives, earlier, rows, table), "sweep": [p.entry() for p in solved],
+           "finished": finished, "partial": not finished,
+           "stopped_by": "interrupted" if interrupted else "completed" if finished else "time_limit",
+           "resumed_from": earlier.source or None}
+    found = [p for p in payoff_points(objectives, earlier, rows) + solved if p.layout is not None]
+    layouts = np.array([p.layout for p in found], dtype=np.int64).reshape(len(found), problem.n_parcels)
+    return ParetoFront.build(problem, list(objectives), layouts, [p.record for p in found], method="milp", run=run)
+
+
+def _sweep(model: Model, table: Payoff, method: str, points: int | None, bar: Any, reuse: bool, earlier: Earlier,
+           flat: bool) -> Iterator[Point]:
+    """The points of the front after the payoff table (none when an objective is flat)."""
+    if flat:
+        return iter(())
+    if method == "weighted":
+        return weighted(model, table, points or 11, bar, earlier)
+    if points is None:
+        return exact_front(model, table, bar, earlier)
+    return grid(model, table, points, bar, reuse, earlier)
+
+
+def payoff_points(objectives: tuple[str, ...], earlier: Earlier, rows: list[Point]) -> list[Point]:
+    """The payoff table's layouts in objective order: reused from the earlier run, or solved now."""
+    solved = {p.record["grid"]: p for p in rows}
+    out = []
+    for name in objectives:
+        key = f"optimum of {name}"
+        if key in solved:
+            out.append(solved[key])
+        elif key in earlier.kept:
+            layout, record = earlier.kept[key]
+            out.append(Point((), str(record.get("status", "optimal")), None, {}, record, layout, reused=True))
+    return out
+
+
+def payoff_record(objectives: tuple[str, ...], earlier: Earlier, rows: list[Point],
+                   table: Payoff | None) -> dict[str, Any]:
+    """run.json's payoff table: its finished rows (all of them unless interrupted), ideal, nadir."""
+    if table is not None:
+        return {"table": table.table.reset_index().to_dict(orient="records"),
+                "ideal": dict(zip(objectives, table.ideal)), "nadir": dict(zip(objectives, table.nadir))}
+    done = {**earlier.payoff, **{p.solution.name: p.values for p in rows if p.solution is not None}}
+    return {"table": [{"optimised": name, **{o: done[name][o] for o in objectives}}
+                      for name in objectives if name in done]}
+
+
+def _notify(on_point: Callable[[Point], None] | None, point: Point) -> None:
+    if on_point is not None:
+        on_point(point)
 
 
 class _Infeasible(Exception):
