@@ -25,7 +25,7 @@ from optimizer.report import (
     report_html,
     write_report,
 )
-from optimizer.report.context import load_problem
+from optimizer.report.context import load_problem, payoff_values
 from tests.test_report_fronts import county_folder, county_front, exact_front, with_run
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -231,3 +231,14 @@ def test_report_html_for_a_front_in_memory(tiny_problem):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         report_html(front, tiny_problem)  # nothing to warn about
+
+
+def test_milp_payoff_table_is_marked_on_the_chart(tiny_problem):
+    from optimizer import milp
+
+    front = milp.pareto(tiny_problem, ["efficiency", "ecology"], points=3, progress=False)
+    rows = payoff_values(front)
+    assert set(rows) == {"efficiency", "ecology"}
+    best = front.values.max(axis=0)
+    assert rows["efficiency"][0] == pytest.approx(best[0]) and rows["ecology"][1] == pytest.approx(best[1])
+    assert scatter_sizes(plot_front(front, problem=tiny_problem), "payoff") == [1, 1]

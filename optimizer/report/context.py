@@ -7,7 +7,7 @@ a report without them still draws the front and the maps, and says what it left 
 - ``scenario``: another scenario file applied to it (default: the instance's scenario.toml);
 - ``inputs``: SHA-256 per instance file, to warn when the instance changed since the run;
 - ``current``: today's layout's objective values ``{"efficiency": ..., ...}``;
-- ``payoff``: the payoff table, ``{optimised objective: {objective: value, ...}}``.
+- ``payoff``: the payoff table as run.json stores it, ``{"table": [{"optimised": name, objective: value, ...}]}``.
 """
 
 from __future__ import annotations
@@ -73,11 +73,13 @@ def current_values(front: ParetoFront, problem: Problem | None = None) -> np.nda
 
 def payoff_values(front: ParetoFront) -> dict[str, np.ndarray]:
     """The payoff table's rows (optimised objective -> values of the front's objectives)."""
-    table = front.run.get("payoff")
-    if not isinstance(table, dict):
+    payoff = front.run.get("payoff")
+    rows = payoff.get("table") if isinstance(payoff, dict) else None
+    if not isinstance(rows, list):
         return {}
-    return {name: np.array([float(row[o]) for o in front.objectives]) for name, row in table.items()
-            if name in front.objectives and isinstance(row, dict) and all(o in row for o in front.objectives)}
+    return {row["optimised"]: np.array([float(row[o]) for o in front.objectives]) for row in rows
+            if isinstance(row, dict) and row.get("optimised") in front.objectives
+            and all(o in row for o in front.objectives)}
 
 
 def parcel_area(front: ParetoFront, problem: Problem | None = None) -> np.ndarray:
