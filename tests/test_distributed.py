@@ -15,9 +15,16 @@ def _tasks(problem, count=6, seed=0):
 
 
 @pytest.fixture(scope="module")
-def local_client():
+def cluster_client():
     with cluster(workers=2) as client:
         yield client
+
+
+@pytest.fixture
+def local_client(cluster_client):
+    """The module's cluster with both workers up (a test kills one; its nanny restarts it)."""
+    cluster_client.wait_for_workers(2, timeout=120)
+    return cluster_client
 
 
 def test_local_cluster_equals_serial(tiny_problem, local_client):
