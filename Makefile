@@ -36,12 +36,17 @@ demo: $(STAMP) $(SYSTEM_STAMP)
 test: $(STAMP) $(SYSTEM_STAMP)
 	$(BIN)/python -m pytest -q
 
-bench: $(STAMP)
+# The real large-scale instances, built from the data packages on first use.
+REAL := instances/inner-mongolia/scenario.toml instances/china/scenario.toml
+instances/%/scenario.toml: | $(STAMP)
+	$(BIN)/python -m instances.landcover $* --out instances/$* --force
+
+bench: $(STAMP) $(REAL)
 	$(BIN)/python -m benchmarks.run
 
 instances: $(STAMP)
-	$(BIN)/python -m instances.landcover inner-mongolia --out instances/inner-mongolia --force
-	$(BIN)/python -m instances.landcover china --out instances/china --force
+	rm -f $(REAL)
+	$(MAKE) $(REAL)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
