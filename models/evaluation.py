@@ -4,18 +4,24 @@ A layout is one land-use index per parcel; a batch is an int array P×N. :func:`
 returns every objective of docs/model.md and the signed slack of every constraint; tests, the
 NSGA-II fitness, the MILP's result check and ``landalloc check`` all call it.
 
-Speed: every term is a gather from a flat per-(parcel, use) array followed by a row sum,
-a bincount or a sparse product; rows are processed in cache-sized chunks on a thread pool
-(numpy releases the GIL in these kernels), so a batch of 100 layouts of 250,000 parcels takes
-a fraction of a second on two cores.
+Speed: every area-proportional term (ecology, change, area by use and so every quota, the
+cropland balance, housing capacity) is ``area × a coefficient of (district, today's use, new
+use)``, so one weighted ``bincount`` per layout into those few hundred classes, times a small
+matrix, gives them all (:class:`AreaClasses`; a term that does not factor that way, such as a
+quality-weighted balance, falls back to a gather). Efficiency (suitability varies by parcel) is
+one gather; allowed uses are checked with a bit mask. Rows are processed in cache-sized chunks
+on a thread pool (numpy releases the GIL in these kernels).
 """
 
 from __future__ import annotations
 
 import os
+import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -65,12 +71,162 @@ class Evaluation:
                              "violation": violation, "holds": violation <= TOLERANCE * self.scale})
 
 
-@dataclass(frozen=True)
-class _Rows:
-    """A chunk of layouts: use indices (P×N, small ints) and flat (parcel, use) positions."""
+FEW_CHANGES = 4
+"""A layout whose changes from today's are fewer than 1/FEW_CHANGES of its parcels is summed
+as today's sums plus its changes."""
+FACTOR_TOLERANCE = 1e-12
+"""Relative spread of ``coef / area`` within a class below which a term counts as factored."""
 
-    use: np.ndarray
-    flat: np.ndarray
+
+class AreaClasses:
+    """Parcels grouped by (district, today's use); every factored term's coefficient per class and use.
+
+    A term ``sum_i coef[i, k_i]`` with ``coef[i, k] = a_i c[class(i), k]`` equals
+    ``sum_{class, k} A[class, k] c[class, k]`` where ``A`` is the area of each class on each use:
+    one bincount of area per layout serves every such term at once. Whether a term factors is
+    checked on the data, never assumed.
+    """
+
+    def __init__(self, problem: Problem) -> None:
+        k, n_districts = problem.n_uses, len(problem.districts)
+        self.n_bins = n_districts * k * k
+        index = np.int32 if self.n_bins < 2**31 else np.int64
+        cls = problem.district.astype(np.int64) * k + problem.current
+        self.key = np.ascontiguousarray(cls * k, dtype=index)
+        self.area = np.ascontiguousarray(problem.area, dtype=np.float64)
+        self.row_start = np.arange(problem.n_parcels, dtype=np.intp) * k
+        """Flat position of each parcel's first use: ``row_start + layout`` indexes any N×K table."""
+        self._cls = cls
+        self.today = np.asarray(problem.current, dtype=np.int8 if k < 128 else np.int16)
+        self.today_position = self.row_start + self.today
+        self._today_totals: dict[int, tuple[np.ndarray, float]] = {}
+        columns = [np.eye(k)[None, :, :].repeat(n_districts * k, axis=0)]          # area by use
+        self.columns: dict[str, slice] = {"area": slice(0, k)}
+        for name in ("ecology", "change", "balance"):
+            per_class = self._per_class(getattr(problem, name))
+            if per_class is not None:
+                start = sum(c.shape[2] for c in columns)
+                columns.append(per_class[:, :, None])
+                self.columns[name] = slice(start, start + 1)
+        targeted = np.flatnonzero(np.isfinite(problem.district_target))
+        capacity = self._per_class(problem.capacity) if len(targeted) else None
+        if capacity is not None:
+            start = sum(c.shape[2] for c in columns)
+            by_district = np.zeros((n_districts * k, k, len(targeted)))
+            column_of = np.full(n_districts, -1)
+            column_of[targeted] = np.arange(len(targeted))
+            owner = column_of[np.arange(n_districts * k) // k]
+            rows = np.flatnonzero(owner >= 0)
+            by_district[rows, :, owner[rows]] = capacity[rows]
+            columns.append(by_district)
+            self.columns["capacity"] = slice(start, start + len(targeted))
+        self.matrix = np.ascontiguousarray(np.concatenate(columns, axis=2).reshape(self.n_bins, -1))
+        self.today_sums = np.bincount(self.key + self.today, weights=self.area, minlength=self.n_bins) @ self.matrix
+
+    def _per_class(self, coef: np.ndarray | None) -> np.ndarray | None:
+        """``c[class, k]`` with ``coef[i, k] = area_i c[class(i), k]`` for every parcel, or None."""
+        if coef is None or np.any((self.area <= 0) & (np.abs(coef) > 0).any(axis=1)):
+            return None
+        has_area = np.flatnonzero(self.area > 0)
+        ratio = coef[has_area] / self.area[has_area, None]
+        cls = self._cls[has_area]
+        out = np.zeros((self.n_bins // coef.shape[1], coef.shape[1]))
+        out[cls[::-1]] = ratio[::-1]                  # the first parcel of each class stands for it
+        spread = np.abs(ratio - out[cls]).max(initial=0.0)
+        return None if spread > FACTOR_TOLERANCE * max(1.0, np.abs(ratio).max(initial=0.0)) else out
+
+    def sums(self, use: np.ndarray, changed: list[np.ndarray]) -> np.ndarray:
+        """P × columns: every factored term of each layout (``changed``: its parcels not on today's use).
+
+        A layout that keeps most of today's uses is today's sums plus a bincount over its changes;
+        the others get one bincount over every parcel.
+        """
+        out = np.empty((len(use), self.matrix.shape[1]))
+        for p, (row, moved) in enumerate(zip(use, changed)):
+            if len(moved) * FEW_CHANGES < len(row):
+                key = self.key[moved]
+                area = self.area[moved]
+                counts = np.bincount(key + row[moved], weights=area, minlength=self.n_bins) - \
+                    np.bincount(key + self.today[moved], weights=area, minlength=self.n_bins)
+                out[p] = self.today_sums + counts @ self.matrix
+            else:
+                out[p] = np.bincount(self.key + row, weights=self.area, minlength=self.n_bins) @ self.matrix
+        return out
+
+    def gather_sum(self, coef: np.ndarray, use: np.ndarray, changed: list[np.ndarray]) -> np.ndarray:
+        """``sum_i coef[i, k_i]`` per layout: today's total plus the changes, or one gather of all
+        parcels (intp positions: ``take`` converts no index)."""
+        flat = coef.reshape(-1)
+        today = self.today_position
+        if id(coef) not in self._today_totals:   # coef is one of the problem's read-only tables
+            self._today_totals[id(coef)] = (coef, float(flat.take(today).sum()))
+        total = self._today_totals[id(coef)][1]
+        out = np.empty(len(use))
+        for p, (row, moved) in enumerate(zip(use, changed)):
+            if len(moved) * FEW_CHANGES < len(row):
+                start = self.row_start[moved]
+                out[p] = total + (flat.take(start + row[moved]).sum() - flat.take(today[moved]).sum())
+            else:
+                out[p] = flat.take(self.row_start + row).sum()
+        return out
+
+
+_CACHE_LOCK = threading.Lock()
+_CLASSES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_BITS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def area_classes(problem: Problem) -> AreaClasses:
+    """The problem's :class:`AreaClasses`, built once per problem (the problem is immutable)."""
+    with _CACHE_LOCK:
+        if problem not in _CLASSES:
+            _CLASSES[problem] = AreaClasses(problem)
+        return _CLASSES[problem]
+
+
+def allowed_bits(problem: Problem) -> np.ndarray:
+    """Each parcel's allowed uses as a bit mask (bit k set when use k is allowed), built once."""
+    with _CACHE_LOCK:
+        if problem not in _BITS:
+            k = problem.n_uses
+            dtype = np.uint8 if k <= 8 else np.uint16 if k <= 16 else np.uint32 if k <= 32 else np.uint64
+            weights = np.left_shift(np.ones(k, dtype), np.arange(k, dtype=dtype))
+            _BITS[problem] = (problem.allowed.astype(dtype) * weights).sum(axis=1, dtype=dtype)
+        return _BITS[problem]
+
+
+class _Rows:
+    """A chunk of layouts: use indices (P×N, small ints), with the shared pieces computed once."""
+
+    def __init__(self, problem: Problem, use: np.ndarray) -> None:
+        self.problem, self.use = problem, use
+
+    @cached_property
+    def flat(self) -> np.ndarray:
+        """Flat (parcel, use) positions, for terms that need a gather."""
+        return self.classes.row_start[None, :] + self.use
+
+    @cached_property
+    def changed(self) -> list[np.ndarray]:
+        """Per layout, the parcels not on today's use (offspring share most of today's layout)."""
+        today = self.classes.today
+        return [np.flatnonzero(row != today) for row in self.use]
+
+    def gather_sum(self, coef: np.ndarray) -> np.ndarray:
+        return self.classes.gather_sum(coef, self.use, self.changed)
+
+    @cached_property
+    def classes(self) -> AreaClasses:
+        return area_classes(self.problem)
+
+    @cached_property
+    def sums(self) -> np.ndarray:
+        return self.classes.sums(self.use, self.changed)
+
+    def term(self, name: str) -> np.ndarray | None:
+        """P × columns of a factored term, or None when the term needs a gather."""
+        columns = self.classes.columns.get(name)
+        return None if columns is None else self.sums[:, columns]
 
 
 def evaluate(problem: Problem, layouts: np.ndarray, objectives: Sequence[str] | None = None) -> Evaluation:
@@ -98,6 +254,7 @@ def evaluate(problem: Problem, layouts: np.ndarray, objectives: Sequence[str] | 
     if unknown:
         raise InputError(f"unknown objectives {unknown}; choose among {', '.join(OBJECTIVES)}")
     names, scale = constraint_names(problem)
+    area_classes(problem)  # build once, before the threads
     step = max(1, CHUNK_ELEMENTS // max(1, problem.n_parcels))
     chunks = [x[s:s + step] for s in range(0, len(x), step)]
     if len(chunks) > 1:
@@ -145,8 +302,7 @@ def constraint_names(problem: Problem) -> tuple[tuple[str, ...], np.ndarray]:
 
 
 def _evaluate_rows(problem: Problem, use: np.ndarray, wanted: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    base = np.arange(problem.n_parcels, dtype=np.int64) * problem.n_uses
-    rows = _Rows(use, base[None, :] + use)
+    rows = _Rows(problem, use)
     objectives = np.full((len(use), len(OBJECTIVES)), np.nan)
     for j, name in enumerate(OBJECTIVES):
         if name in wanted:
@@ -156,9 +312,15 @@ def _evaluate_rows(problem: Problem, use: np.ndarray, wanted: tuple[str, ...]) -
     return objectives, slack
 
 
-def linear_term(coef: np.ndarray, rows: _Rows) -> np.ndarray:
-    """``sum_i coef[i, k_i]`` for every layout: the value of any per-(parcel, use) sum."""
-    return coef.reshape(-1)[rows.flat].sum(axis=1)
+def linear_term(coef: np.ndarray, rows: _Rows, name: str | None = None) -> np.ndarray:
+    """``sum_i coef[i, k_i]`` for every layout: the value of any per-(parcel, use) sum.
+
+    ``name`` is the term's column in :class:`AreaClasses` when it may be factored there.
+    """
+    factored = None if name is None else rows.term(name)
+    if factored is not None:
+        return factored[:, 0]
+    return rows.gather_sum(coef)
 
 
 def efficiency(problem: Problem, rows: _Rows) -> np.ndarray:
@@ -168,12 +330,12 @@ def efficiency(problem: Problem, rows: _Rows) -> np.ndarray:
 
 def ecology(problem: Problem, rows: _Rows) -> np.ndarray:
     """Ecosystem-service value (max): ``sum_i a_i v_k`` (10^4 CNY/yr, Xie et al. 2015 factors)."""
-    return linear_term(problem.ecology, rows)
+    return linear_term(problem.ecology, rows, "ecology")
 
 
 def change(problem: Problem, rows: _Rows) -> np.ndarray:
     """Area converted (min): ``sum_i a_i [k_i != u0_i]`` in ha."""
-    return linear_term(problem.change, rows)
+    return linear_term(problem.change, rows, "change")
 
 
 def equity(problem: Problem, rows: _Rows) -> np.ndarray:
@@ -238,7 +400,7 @@ def compactness(problem: Problem, rows: _Rows) -> np.ndarray:
 def allocation_rules(problem: Problem, rows: _Rows) -> np.ndarray:
     """Rules 1-4 (conversion, basic farmland, red line, boundary): minus the area (ha) in breach."""
     slack = np.zeros((len(rows.use), len(problem.forbidden)))
-    if slack.size and not problem.allowed.reshape(-1)[rows.flat].all():
+    if slack.size and not _all_allowed(problem, rows.use):
         for r, mask in enumerate(problem.forbidden.values()):
             slack[:, r] = -(mask.reshape(-1)[rows.flat] @ problem.area)
     return slack
@@ -248,7 +410,7 @@ def area_quotas(problem: Problem, rows: _Rows) -> np.ndarray:
     """Rule 5: ``L_r <= sum_i a_i [k_i in r] <= U_r`` for every quota row r (ha)."""
     if len(problem.quota_names) == 0:
         return np.zeros((len(rows.use), 0))
-    total = area_by_use(problem, rows.use) @ problem.quota_members.T.astype(np.float64)   # P×R
+    total = rows.term("area") @ problem.quota_members.T.astype(np.float64)   # P×R
     cols = []
     for r in range(len(problem.quota_names)):
         if problem.quota_min[r] > 0:
@@ -262,7 +424,7 @@ def cropland_balance(problem: Problem, rows: _Rows) -> np.ndarray:
     """Rule 6 (占补平衡): new cropland minus cropland lost to construction >= 0 (ha, or quality-ha)."""
     if problem.balance is None:
         return np.zeros((len(rows.use), 0))
-    return linear_term(problem.balance, rows)[:, None]
+    return linear_term(problem.balance, rows, "balance")[:, None]
 
 
 def population_capacity(problem: Problem, rows: _Rows) -> np.ndarray:
@@ -270,8 +432,11 @@ def population_capacity(problem: Problem, rows: _Rows) -> np.ndarray:
     targeted = np.flatnonzero(np.isfinite(problem.district_target))
     if len(targeted) == 0:
         return np.zeros((len(rows.use), 0))
-    capacity = _group_sum(problem.capacity.reshape(-1)[rows.flat], problem.district, len(problem.districts))
-    return capacity[:, targeted] - problem.district_target[targeted][None, :]
+    capacity = rows.term("capacity")
+    if capacity is None:
+        capacity = _group_sum(problem.capacity.reshape(-1).take(rows.flat), problem.district,
+                              len(problem.districts))[:, targeted]
+    return capacity - problem.district_target[targeted][None, :]
 
 
 OBJECTIVE_FUNCTIONS = {"efficiency": efficiency, "equity": equity, "ecology": ecology,
@@ -282,6 +447,12 @@ def area_by_use(problem: Problem, layouts: np.ndarray) -> np.ndarray:
     """Area (ha) of each use in each layout, P×K."""
     layouts = np.atleast_2d(layouts)
     return _group_sum(np.broadcast_to(problem.area, layouts.shape), layouts, problem.n_uses)
+
+
+def _all_allowed(problem: Problem, use: np.ndarray) -> bool:
+    """Whether every parcel of every layout is on an allowed use (a bit mask per parcel, no gather)."""
+    bits = allowed_bits(problem)
+    return bool(((bits[None, :] >> use.astype(bits.dtype)) & 1).all())
 
 
 def _group_sum(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:

@@ -36,6 +36,16 @@ def test_tiny_matches_reference(tiny, tiny_problem, allowed_only):
     assert_matches_reference(tiny, tiny_problem, layouts)
 
 
+def test_layouts_near_today_match_reference(tiny, tiny_problem):
+    """Layouts with few changes are summed as today's layout plus the changes: same values."""
+    rng = np.random.default_rng(4)
+    layouts = np.repeat(tiny_problem.current_layout[None, :], 30, axis=0)
+    for row in layouts:
+        hit = rng.choice(tiny_problem.n_parcels, rng.integers(0, 3), replace=False)
+        row[hit] = rng.integers(0, tiny_problem.n_uses, len(hit))
+    assert_matches_reference(tiny, tiny_problem, layouts)
+
+
 def test_current_layout_of_tiny(tiny_problem):
     result = evaluate(tiny_problem, tiny_problem.current_layout)
     table = result.constraint_table().set_index("constraint")
@@ -83,3 +93,21 @@ def test_bad_layouts_are_refused(tiny_problem, bad):
 def test_problem_arrays_are_read_only(tiny_problem):
     with pytest.raises(ValueError):
         tiny_problem.area[0] = 5.0
+
+
+def test_terms_that_do_not_factor_fall_back_to_gathers(tiny_problem):
+    """Area-proportional terms share one bincount when they factor by (district, today's use);
+    a term that does not (here a per-parcel ecology value) is gathered, with the same meaning."""
+    import dataclasses
+
+    from models.evaluation import area_classes
+
+    assert {"ecology", "change", "capacity"} <= set(area_classes(tiny_problem).columns)
+    rng = np.random.default_rng(7)
+    ecology = tiny_problem.ecology * rng.uniform(0.5, 1.5, tiny_problem.ecology.shape)
+    odd = dataclasses.replace(tiny_problem, ecology=ecology)
+    assert "ecology" not in area_classes(odd).columns
+    layouts = _random_layouts(odd, 20, seed=8, allowed_only=False)
+    plain = ecology[np.arange(odd.n_parcels), layouts].sum(axis=1)
+    np.testing.assert_allclose(evaluate(odd, layouts).objective("ecology"), plain, rtol=1e-12)
+    np.testing.assert_allclose(evaluate(odd, layouts).slack, evaluate(tiny_problem, layouts).slack, rtol=1e-12)

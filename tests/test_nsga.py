@@ -73,13 +73,21 @@ def test_genes_and_layouts_round_trip(tiny_problem):
     assert (g.layouts(g.genes(layouts))[:, locked] == tiny_problem.allowed[locked].argmax(axis=1)).all()
 
 
-@pytest.mark.parametrize("which", ["tiny", "county"])
-def test_ledger_slacks_equal_evaluate(tiny_problem, county, which):
+@pytest.mark.parametrize("which, row_by_row", [("tiny", False), ("county", False), ("county", True)])
+def test_ledger_slacks_equal_evaluate(tiny_problem, county, which, row_by_row, monkeypatch):
+    from optimizer.nsga import ledger
+
+    if row_by_row:  # the path of large instances: layout by layout, counting changes from today
+        monkeypatch.setattr(ledger, "ROW_BY_ROW_GENES", 0)
     problem = tiny_problem if which == "tiny" else county
     land = _land(problem)
     rng = np.random.default_rng(5)
     genes = np.where(land.genome.allowed[None], rng.random((30, *land.genome.allowed.shape)), -1).argmax(axis=2)
     genes = genes.astype(land.genome.dtype)
+    near_today = np.repeat(land.genome.genes(problem.current_layout), 10, axis=0)   # like offspring
+    changed = rng.random(near_today.shape) < 0.1
+    near_today[changed] = genes[:10][changed]
+    genes = np.concatenate([genes, near_today])
     result = evaluate(problem, land.genome.layouts(genes))
     skip = len(problem.forbidden)
     assert result.constraints[skip:] == land.ledger.names
@@ -162,6 +170,71 @@ def test_duplicates_found_by_fingerprint(county):
     genes[1, 0] = (genes[1, 0] + 1) % county.n_uses
     pop = Population.new("X", genes)
     assert FingerprintDuplicates()._do(pop, None, np.zeros(4, bool)).tolist() == [False, False, True, True]
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32 - 1), objectives=st.sampled_from([("efficiency", "ecology"),
+                                                                   ("efficiency", "equity")]))
+def test_exchange_gains_without_adding_violation(county, seed, objectives):
+    """Pairs of moves raise the weighted linear objective, add no violation and never lower
+    equity's coverage when they move service land (only redundant service may leave)."""
+    land = _land(county, objectives)
+    rng = np.random.default_rng(seed)
+    g, moves = land.genome, land.moves
+    weights = random_weights(6, 2, rng)
+    genes = np.repeat(g.genes(county.current_layout), 6, axis=0)
+    rows, cols = np.nonzero(rng.random(genes.shape) < 0.2)
+    genes[rows, cols] = np.where(g.allowed[cols], rng.random((len(cols), county.n_uses)), -1).argmax(axis=1)
+    moves.repair(genes, weights, rng, rounds=200)
+    before = genes.copy()
+    moves.exchange(genes, weights, rng, rounds=5, top=4)
+    linear = moves.linear(weights)
+    assert (moves.gain(before, genes, linear) >= -1e-6).all()
+    assert g.is_allowed(genes).all()
+    led = land.ledger
+    assert (led.violation(led.slack(genes)).sum(axis=1) <= led.violation(led.slack(before)).sum(axis=1) + 1e-6).all()
+    if "equity" in objectives:
+        assert (evaluate(county, g.layouts(genes)).objective("equity") >=
+                evaluate(county, g.layouts(before)).objective("equity") - 1e-12).all()
+
+
+def test_redundant_service_leaves_coverage_unchanged(county):
+    from models.evaluation import coverage_by_district
+
+    land = _land(county)
+    g, p = land.genome, county
+    rng = np.random.default_rng(4)
+    genes = np.repeat(g.genes(county.current_layout), 3, axis=0)
+    can = np.flatnonzero(g.allowed[:, p.service])
+    for row in genes:
+        row[rng.choice(can, min(len(can), 25), replace=False)] = p.service
+    redundant = land.moves.redundant_service(genes)
+    assert redundant.any()
+    for r, gene in zip(*np.nonzero(genes == p.service)):
+        moved = genes[r].copy()
+        moved[gene] = g.fallback[gene] if g.fallback[gene] != p.service else \
+            np.flatnonzero(g.allowed[gene] & (np.arange(p.n_uses) != p.service))[0]
+        same = np.array_equal(np.nan_to_num(coverage_by_district(p, g.layouts(moved))),
+                              np.nan_to_num(coverage_by_district(p, g.layouts(genes[r]))))
+        if redundant[r, gene]:
+            assert same
+
+
+def test_relaxation_seeds_are_allowed_and_near_the_optimum(tiny_problem):
+    from optimizer.nsga.relaxation import relaxed_layouts
+
+    land = _land(tiny_problem, ("efficiency", "ecology"))
+    exact, _ = _exact_front(tiny_problem, ("efficiency", "ecology"))
+    genes = relaxed_layouts(land.ledger, land.moves.values, np.eye(2))
+    assert land.genome.is_allowed(genes).all()
+    rng = np.random.default_rng(0)
+    land.moves.repair(genes, np.eye(2), rng, rounds=100)
+    land.moves.exchange(genes, np.eye(2), rng, rounds=10, top=8)
+    result = evaluate(tiny_problem, land.genome.layouts(genes))
+    assert result.feasible.all()
+    best = exact.max(axis=0)
+    assert result.objective("efficiency")[0] == pytest.approx(best[0], rel=1e-9)
+    assert result.objective("ecology")[1] == pytest.approx(best[1], rel=1e-9)
 
 
 # -- runs ----------------------------------------------------------------------------------------------

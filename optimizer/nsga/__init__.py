@@ -6,6 +6,7 @@
 Modules: :mod:`~optimizer.nsga.genome` (genes of free parcels), :mod:`~optimizer.nsga.ledger`
 (linear constraints as features), :mod:`~optimizer.nsga.moves` (repair and local improvement),
 :mod:`~optimizer.nsga.operators` (sampling, crossover, mutation, repair, duplicates),
+:mod:`~optimizer.nsga.relaxation` (seeds from the linear relaxation),
 :mod:`~optimizer.nsga.problem` (the pymoo problem), :mod:`~optimizer.nsga.archive` and
 :mod:`~optimizer.nsga.explorer` (the run).
 """

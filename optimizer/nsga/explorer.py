@@ -37,7 +37,8 @@ from optimizer.nsga.operators import (FeasibleSampling, FingerprintDuplicates, N
                                       RepairAndImprove, SpatialCrossover)
 from optimizer.nsga.problem import LandUseProblem
 
-CHECKPOINT_FORMAT = 1
+CHECKPOINT_FORMAT = 2
+"""Bumped when the pickled run state changes (2: pair exchanges in the repair operator)."""
 METHODS = ("nsga2", "nsga3")
 DEFAULT_STALL = 50
 """Generations without hypervolume gain after which a run with no other limit stops."""
@@ -357,7 +358,8 @@ def _load_checkpoint(path: str | Path, problem: Problem, objectives: tuple[str, 
     except (pickle.UnpicklingError, EOFError, AttributeError) as exc:
         raise InputError(f"{path}: not a readable nsga checkpoint ({exc})") from None
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        raise InputError(f"{path}: not an nsga checkpoint of format {CHECKPOINT_FORMAT}")
+        raise InputError(f"{path}: not an nsga checkpoint of format {CHECKPOINT_FORMAT} (written by another "
+                         "version of landalloc?); start the run afresh")
     if tuple(state["objectives"]) != tuple(objectives):
         raise InputError(f"{path}: checkpoint explores {', '.join(state['objectives'])}, not "
                          f"{', '.join(objectives)}; resume with the same objectives")

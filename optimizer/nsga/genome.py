@@ -15,6 +15,7 @@ import numpy as np
 
 from models import Problem
 from models.errors import InputError
+from models.evaluation import allowed_bits
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,10 +109,7 @@ class Genome:
     @cached_property
     def allowed_bits(self) -> np.ndarray:
         """Allowed uses of each gene as a bit mask (bit k set when use k is allowed)."""
-        k = self.problem.n_uses
-        dtype = np.uint8 if k <= 8 else np.uint16 if k <= 16 else np.uint32 if k <= 32 else np.uint64
-        weights = (np.ones(1, dtype) << np.arange(k, dtype=dtype)).astype(dtype)
-        return (self.allowed.astype(dtype) * weights).sum(axis=1, dtype=dtype)
+        return np.ascontiguousarray(allowed_bits(self.problem)[self.free])
 
     def is_allowed(self, genes: np.ndarray) -> np.ndarray:
         """Bool P×n_genes: whether each gene holds an allowed use (elementwise, no gathers)."""

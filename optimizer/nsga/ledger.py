@@ -26,6 +26,8 @@ from optimizer.nsga.genome import Genome
 
 CHUNK_ELEMENTS = 2_000_000
 """Genes per bincount call when summing features over a population."""
+ROW_BY_ROW_GENES = 50_000
+"""From this many genes on, features are summed layout by layout (counting only changes from today)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -164,6 +166,15 @@ class Ledger:
         return cls, n_cls, coef
 
     @cached_property
+    def _today(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Class keys of the genes, today's genes and today's area by (class, use)."""
+        cls, n_cls, _ = self._classes
+        k = self.genome.problem.n_uses
+        key = (cls * k).astype(np.int32)
+        today = self.genome.base[self.genome.free]
+        return key, today, np.bincount(key + today, weights=self.area, minlength=n_cls * k)
+
+    @cached_property
     def fixed(self) -> np.ndarray:
         """Features of the locked parcels (constant for every layout)."""
         p, g = self.genome.problem, self.genome
@@ -187,10 +198,16 @@ class Ledger:
         out = np.empty((len(genes), self.n_features))
         if coef is not None:
             flat_coef = coef.reshape(n_cls * k, -1)
-            if n >= 50_000:  # one bincount per layout: no P×n temporaries
-                key = (cls * k).astype(np.int32)
+            if n >= ROW_BY_ROW_GENES:  # one bincount per layout: no P×n temporaries
+                key, today, today_area = self._today
                 for p_, row in enumerate(genes):
-                    out[p_] = np.bincount(key + row, weights=self.area, minlength=n_cls * k) @ flat_coef
+                    moved = np.flatnonzero(row != today)
+                    if len(moved) * 4 < n:  # offspring keep most of today's uses: count only the changes
+                        counts = np.bincount(key[moved] + row[moved], weights=self.area[moved], minlength=n_cls * k) \
+                            - np.bincount(key[moved] + today[moved], weights=self.area[moved], minlength=n_cls * k)
+                        out[p_] = (today_area + counts) @ flat_coef
+                    else:
+                        out[p_] = np.bincount(key + row, weights=self.area, minlength=n_cls * k) @ flat_coef
             else:
                 key = (cls * k).astype(np.int64)
                 step = max(1, CHUNK_ELEMENTS // max(1, n))

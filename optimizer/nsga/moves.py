@@ -12,7 +12,10 @@ prefix of the ranking is one ``cumsum``. The step takes the prefix that is best 
 - **improve** takes the longest prefix of gaining moves that keeps the layout feasible, then
   tries a *ruin and recreate* pass: the best moves regardless of constraints, followed by repair,
   kept only if the weighted objective rose. That pair is how quota-bound layouts swap uses
-  between parcels (add urban land where it pays most, give it up where it pays least).
+  between parcels (add urban land where it pays most, give it up where it pays least);
+- **exchange** makes that swap deliberately: the best pair of moves, from the few best moves of
+  every (from, to) direction, that gains and adds no violation. At a layout where every capped
+  quota binds, single moves are stuck and pairs are what reach the optimum.
 
 Objective weights are per layout (P × M, over the run's objectives); each objective is seen
 through its per-(parcel, use) value: the linear objectives exactly, equity through the
@@ -30,6 +33,8 @@ import numpy as np
 from optimizer.nsga.genome import Genome
 from optimizer.nsga.ledger import Ledger
 
+EXCHANGE_ROWS = 8
+"""Layouts scored together by the pair search (its pair table is rows × (K² top)² × C)."""
 EPS = 1e-3
 """Objective loss (in normalised units, ~ one parcel's range) below which repair moves count as free."""
 
@@ -45,9 +50,10 @@ class Moves:
     proxy: np.ndarray
     """Bool M: objectives whose values are only a proxy (equity). Repair counts them (so it does
     not undo service land placed for equity); improvement and pricing optimise the exact, linear
-    objectives only and never move service land away while equity is explored."""
+    objectives only and never move service land away while equity is explored, except that pair
+    exchanges may move redundant service land (see :meth:`redundant_service`)."""
 
-    def _linear(self, weights: np.ndarray) -> np.ndarray:
+    def linear(self, weights: np.ndarray) -> np.ndarray:
         """Weights without the proxy objectives; rows left with none spread over the linear ones."""
         w = np.where(self.proxy[None, :], 0.0, weights)
         empty = w.sum(axis=1) <= 0
@@ -59,6 +65,29 @@ class Moves:
     def protected(self) -> int:
         """The use improvement never takes away (public service while equity is explored), or -1."""
         return self.genome.problem.service if self.proxy.any() else -1
+
+    def redundant_service(self, genes: np.ndarray) -> np.ndarray:
+        """Bool P × n_genes: service parcels whose residents all have another service parcel in
+        reach, so that moving one of them away leaves equity unchanged (all False when service is
+        not protected)."""
+        g = self.genome
+        p = g.problem
+        out = np.zeros(genes.shape, bool)
+        if self.protected < 0:
+            return out
+        by_parcel = p.catchment_by_parcel
+        fixed = np.flatnonzero((g.base == p.service) & (g.position < 0))
+        for r, row in enumerate(genes):
+            serving = np.flatnonzero(row == p.service)
+            served = np.concatenate([fixed, g.free[serving]])
+            count = np.bincount(by_parcel[served].indices, minlength=by_parcel.shape[1])
+            reach = by_parcel[g.free[serving]]
+            least = np.full(len(serving), 2)
+            has = np.diff(reach.indptr) > 0
+            if has.any():
+                least[has] = np.minimum.reduceat(count[reach.indices], reach.indptr[:-1][has])
+            out[r, serving] = least >= 2
+        return out
 
     # -- candidates ------------------------------------------------------------------------------
 
@@ -183,9 +212,9 @@ class Moves:
             size = min(2 * size, sample, g.n_genes)
         return slack
 
-    def _active(self, slack: np.ndarray) -> np.ndarray:
-        """Constraints one move can break or mend in some row: violated, or within a move's reach."""
-        return np.flatnonzero((slack < self.ledger.reach).any(axis=0))
+    def _active(self, slack: np.ndarray, moves: int = 1) -> np.ndarray:
+        """Constraints ``moves`` moves can break or mend in some row: violated, or within their reach."""
+        return np.flatnonzero((slack < moves * self.ledger.reach).any(axis=0))
 
     def _best_prefix(self, slack: np.ndarray, best: np.ndarray, target: np.ndarray, cand: np.ndarray,
                      old: np.ndarray, weight: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -240,7 +269,7 @@ class Moves:
         size = min(sample, g.n_genes)
         rows = np.arange(len(genes))
         slack = led.slack(genes)
-        linear = self._linear(weights)
+        linear = self.linear(weights)
         cand, valid = self._unique(rng.integers(0, g.n_genes, (len(genes), size)))
         old = genes[rows[:, None], cand]
         gain = -self._loss(cand, old, linear)
@@ -285,6 +314,109 @@ class Moves:
             (self.protected < 0 or ((genes == self.protected).sum(axis=1) <= (trial == self.protected).sum(axis=1)))
         genes[better] = trial[better]
 
+    def exchange(self, genes: np.ndarray, weights: np.ndarray, rng: np.random.Generator,
+                 rounds: int = 10, sample: int = 4096, top: int = 4) -> np.ndarray:
+        """Pairs of moves that gain together while neither is allowed alone (in place; returns genes).
+
+        When the quotas bind, no single gaining move keeps a layout feasible: a parcel can only
+        take a capped use if another gives it up. Each round, every layout draws ``sample``
+        parcels, keeps the ``top`` best-gaining moves of every (from use, to use) direction, scores
+        every pair of them with the ledger's exact constraint effects, and makes the best pair
+        that gains and adds no violation. Rows stop when no pair gains.
+        """
+        g, led = self.genome, self.ledger
+        if len(genes) == 0 or g.n_genes < 2:
+            return genes
+        linear = self.linear(weights)
+        slack = led.slack(genes)
+        rows = np.arange(len(genes))
+        for _ in range(rounds):
+            if len(rows) == 0:
+                break
+            found = np.zeros(len(rows), bool)
+            for part in np.array_split(np.arange(len(rows)), max(1, len(rows) // EXCHANGE_ROWS)):
+                found[part] = self._exchange_round(genes, slack, rows[part], linear[rows[part]], rng,
+                                                   min(sample, g.n_genes), top)
+            rows = rows[found]
+        return genes
+
+    def _exchange_round(self, genes: np.ndarray, slack: np.ndarray, rows: np.ndarray, linear: np.ndarray,
+                        rng: np.random.Generator, size: int, top: int) -> np.ndarray:
+        """Make each row's best feasible gaining pair of moves; returns which rows found one."""
+        led = self.ledger
+        gene, old, new, gain = self._best_moves(genes[rows], linear, rng, size, top)      # R × M each
+        used = np.flatnonzero(np.isfinite(gain).any(axis=0))    # most directions are empty or forbidden
+        gene, old, new, gain = gene[:, used], old[:, used], new[:, used], gain[:, used]
+        active = self._active(slack[rows], moves=2)
+        effect = led.chosen_effect(gene, old, new)[..., active]                           # R × M × C'
+        here = slack[rows][:, active].astype(np.float32)
+        before = led.violation(here, active).sum(axis=1)
+        after = led.violation(here[:, None, None, :] + effect[:, :, None, :] + effect[:, None, :, :],
+                              active).sum(axis=3)                                         # R × M × M
+        total = gain[:, :, None] + gain[:, None, :]
+        # one service parcel at most may leave per pair: two redundant ones may cover the same residents
+        leaves = old == self.protected
+        ok = (after <= before[:, None, None] + 1e-7) & (gene[:, :, None] != gene[:, None, :]) & \
+            np.isfinite(total) & (total > 1e-6) & ~(leaves[:, :, None] & leaves[:, None, :])
+        score = np.where(ok & np.triu(np.ones(ok.shape[1:], bool), k=1)[None], total, -np.inf)
+        best = score.reshape(len(rows), -1).argmax(axis=1)
+        first, second = np.divmod(best, gene.shape[1])
+        found = np.isfinite(score[np.arange(len(rows)), first, second])
+        r = np.flatnonzero(found)
+        if len(r):
+            rr, pick = np.concatenate([r, r]), np.concatenate([first[r], second[r]])
+            moved_gene, moved_old, moved_new = gene[rr, pick], old[rr, pick], new[rr, pick]
+            genes[rows[rr], moved_gene] = moved_new
+            change = led.moved(moved_gene, moved_old, moved_new)                           # exact, float64
+            for c in range(change.shape[1]):
+                slack[:, c] += np.bincount(rows[rr], weights=change[:, c], minlength=len(slack))
+        return found
+
+    def _best_moves(self, genes: np.ndarray, linear: np.ndarray, rng: np.random.Generator, size: int,
+                    top: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The ``top`` best-gaining moves of each (from, to) direction among ``size`` sampled genes
+        per row: gene, old use, new use and gain, each R × (K² · top) (gain -inf in empty slots)."""
+        g = self.genome
+        k = g.problem.n_uses
+        rows = np.arange(len(genes))
+        if size >= g.n_genes:
+            cand = np.broadcast_to(np.arange(g.n_genes), (len(genes), g.n_genes))
+            valid = np.ones(cand.shape, bool)
+        else:
+            cand, valid = self._unique(rng.integers(0, g.n_genes, (len(genes), size)))
+        old = genes[rows[:, None], cand]
+        gain = -self._loss(cand, old, linear)                                       # R × S × K
+        movable = old != self.protected
+        if self.protected >= 0:
+            movable |= np.take_along_axis(self.redundant_service(genes), cand, axis=1)
+        ok = g.allowed[cand] & (np.arange(k) != old[..., None]) & valid[..., None] & movable[..., None]
+        gain = np.where(ok, gain, -np.inf).reshape(len(genes), -1)                  # R × (S·K)
+        index = np.int16 if k * k < 2**15 else np.int64    # small keys: the stable sort is a radix sort
+        direction = (old.astype(index)[..., None] * index(k) + np.arange(k, dtype=index)).reshape(len(genes), -1)
+        order = np.argsort(-gain, axis=1)
+        order = np.take_along_axis(order, np.argsort(np.take_along_axis(direction, order, axis=1), axis=1,
+                                                     kind="stable"), axis=1)
+        sorted_dir = np.take_along_axis(direction, order, axis=1)
+        position = np.arange(order.shape[1])[None, :]
+        starts = np.ones(sorted_dir.shape, bool)
+        starts[:, 1:] = sorted_dir[:, 1:] != sorted_dir[:, :-1]
+        rank = position - np.maximum.accumulate(np.where(starts, position, 0), axis=1)
+        slot = sorted_dir.astype(np.int64) * top + rank
+        keep = rank < top
+        n_slots = k * k * top
+        out_gene = np.zeros((len(genes), n_slots), np.int64)
+        out_old = np.zeros((len(genes), n_slots), genes.dtype)
+        out_new = np.zeros((len(genes), n_slots), genes.dtype)
+        out_gain = np.full((len(genes), n_slots), -np.inf)
+        r, c = np.nonzero(keep)
+        flat = order[r, c]
+        s, target = np.divmod(flat, k)
+        out_gene[r, slot[r, c]] = cand[r, s]
+        out_old[r, slot[r, c]] = old[r, s]
+        out_new[r, slot[r, c]] = target
+        out_gain[r, slot[r, c]] = gain[r, flat]
+        return out_gene, out_old, out_new, out_gain
+
     # -- Lagrangian pricing --------------------------------------------------------------------------
 
     @cached_property
@@ -311,7 +443,7 @@ class Moves:
         g, led = self.genome, self.ledger
         rows = len(weights)
         n, k = g.n_genes, g.problem.n_uses
-        weights = self._linear(weights)
+        weights = self.linear(weights)
         base = (self.values.reshape(n * k, -1) @ weights.T.astype(np.float32)).T.reshape(rows, n, k)
         base = np.where(g.allowed[None], base, -np.inf)
         if led.n_constraints == 0:

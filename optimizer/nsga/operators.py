@@ -15,6 +15,8 @@ from pymoo.core.mutation import Mutation
 from pymoo.core.repair import Repair
 from pymoo.core.sampling import Sampling
 
+from optimizer.nsga.relaxation import LP_GENES, relaxed_layouts
+
 PRICING_BUDGET = 2_000_000
 """Gene-rows of Lagrangian pricing in the initial population (e.g. 10 rows of 200,000 genes)."""
 IMPROVE_GENES = 50_000
@@ -23,6 +25,14 @@ SERVICE_STEPS = 20
 """Service placements for the most equity-weighted sampled layouts (fewer for the others)."""
 MAX_PERTURBED = 2000
 """Most genes a sampled layout changes from its seed before repair."""
+EXTREME_EXCHANGES = 40
+"""Rounds of pair exchanges for the single-objective layouts of the initial population."""
+EXTREME_TOP = 16
+"""Moves kept per (from, to) direction there (fewer leave quota-bound optima unreached)."""
+EXCHANGE_GENES = 1024
+"""Parcels sampled per improved offspring when it looks for gaining pairs of moves."""
+EXCHANGE_TOP = 4
+"""Moves kept per (from, to) direction when improved offspring look for gaining pairs."""
 EXTREME_SHARE = 0.3
 """Share of weight vectors that push a single objective (keeps the front's ends well fed)."""
 
@@ -40,9 +50,12 @@ class FeasibleSampling(Sampling):
 
     A share ``priced`` of the new layouts comes from Lagrangian pricing
     (:meth:`optimizer.nsga.moves.Moves.priced`) along spread weight vectors, the single-objective
-    extremes first: near the front's supported points from the start. The others start from a
-    seed, set a random share (up to ``perturb``, at most MAX_PERTURBED genes) to random allowed
-    uses. All are repaired and improved towards their weight vector.
+    extremes first: near the front's supported points from the start. Up to LP_GENES free
+    parcels, the extremes come from the rounded linear relaxation instead
+    (:mod:`optimizer.nsga.relaxation`), closer still. The others start from a seed, set a random
+    share (up to ``perturb``, at most MAX_PERTURBED genes) to random allowed uses. All are
+    repaired and improved towards their weight vector; the extremes then get pair exchanges
+    until none gains (where the quotas bind, the last steps to the optimum are swaps).
     """
 
     def __init__(self, seeds: np.ndarray, perturb: float = 0.3, improve_passes: int = 3,
@@ -64,11 +77,17 @@ class FeasibleSampling(Sampling):
         # rows only while that stays small
         affordable = max(problem.n_obj + 2, PRICING_BUDGET // max(1, genome.n_genes))
         n_priced = min(len(fresh), int(round(self.priced * len(fresh))), affordable)
+        extremes = fresh[:min(n_priced, problem.n_obj)]
         if n_priced:
             rows = fresh[:n_priced]
-            extremes = min(n_priced, problem.n_obj)
-            weights[rows[:extremes]] = np.eye(problem.n_obj)[:extremes]
-            base[rows] = moves.priced(weights[rows])
+            weights[extremes] = np.eye(problem.n_obj)[:len(extremes)]
+            relaxed = relaxed_layouts(problem.ledger, moves.values, moves.linear(weights[extremes])) \
+                if genome.n_genes <= LP_GENES else None
+            if relaxed is not None:  # the relaxation's ends are closer to the integer optimum than pricing's
+                base[extremes] = relaxed
+                rows = rows[len(extremes):]
+            if len(rows):
+                base[rows] = moves.priced(weights[rows])
         perturbed = fresh[n_priced:]
         # at most MAX_PERTURBED genes per layout: repair cost grows with the changes, not with N
         share = rng.uniform(0.0, self.perturb, len(perturbed)) * min(1.0, MAX_PERTURBED / max(1, genome.n_genes))
@@ -93,6 +112,10 @@ class FeasibleSampling(Sampling):
             for _ in range(self.improve_passes):
                 moves.improve(part, weights[fresh], rng)
             base[fresh] = part
+        if len(extremes):  # quota-bound ends need pairs of moves to reach the optimum
+            part = base[extremes]
+            moves.exchange(part, weights[extremes], rng, rounds=EXTREME_EXCHANGES, top=EXTREME_TOP)
+            base[extremes] = part
         return base
 
 
@@ -128,12 +151,16 @@ class SpatialCrossover(Crossover):
         n_districts = int(genome.district.max()) + 1 if genome.n_genes else 1
         chosen = rng.random((n_matings, n_districts)) < 0.5
         mask = np.empty((n_matings, genome.n_genes), bool)
+        # float32 offsets from the county's corner: half the memory traffic, metre precision
+        corner = xy.min(axis=0) if len(xy) else np.zeros(2)
+        x, y = (np.ascontiguousarray(xy[:, j] - corner[j], dtype=np.float32) for j in range(2))
+        cx, cy = (centre - corner).astype(np.float32).T
         for m in range(n_matings):
             if by_district[m] and n_districts > 1:
                 mask[m] = chosen[m, genome.district]
             else:
-                d = xy - centre[m]
-                mask[m] = np.einsum("ij,ij->i", d, d) <= radius2[m]
+                dx, dy = x - cx[m], y - cy[m]
+                mask[m] = dx * dx + dy * dy <= np.float32(radius2[m])
         return mask
 
 
@@ -230,15 +257,16 @@ class RepairAndImprove(Repair):
     """Repair every layout (allowed uses, quotas, balance, capacity); improve a share of them.
 
     ``improve_share`` of the repaired layouts (less above IMPROVE_GENES genes) get one
-    local-improvement pass towards a random weighting of the objectives (see
-    :mod:`optimizer.nsga.moves`). Offspring get at most
+    local-improvement pass and ``exchange_rounds`` rounds of pair exchanges towards a random
+    weighting of the objectives (see :mod:`optimizer.nsga.moves`). Offspring get at most
     ``rounds`` repair rounds: the few still infeasible then compete by constraint violation.
     """
 
-    def __init__(self, improve_share: float = 0.3, rounds: int = 12) -> None:
+    def __init__(self, improve_share: float = 0.3, rounds: int = 12, exchange_rounds: int = 2) -> None:
         super().__init__()
         self.improve_share = improve_share
         self.rounds = rounds
+        self.exchange_rounds = exchange_rounds
 
     def _do(self, problem, X, random_state=None, **kwargs):
         rng = random_state if random_state is not None else np.random.default_rng()
@@ -254,6 +282,8 @@ class RepairAndImprove(Repair):
         if len(chosen):
             part = genes[chosen]
             problem.moves.improve(part, weights[chosen], rng)
+            problem.moves.exchange(part, weights[chosen], rng, rounds=self.exchange_rounds, sample=EXCHANGE_GENES,
+                                   top=EXCHANGE_TOP)
             genes[chosen] = part
         return genes
 

@@ -55,6 +55,7 @@ class LandUseProblem(PymooProblem):
         self.moves = Moves(self.genome, self.ledger, objective_values(self.genome, self.objectives, self.senses),
                            proxy=np.array([o == "equity" for o in self.objectives]))
         self.moves.pools  # noqa: B018 - build the lookup tables now, not inside the first generation
+        self.ledger.reach  # noqa: B018
         self.ledger.features(self.genome.base[self.genome.free][None, :])
 
     def __getstate__(self) -> dict:
