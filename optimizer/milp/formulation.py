@@ -12,6 +12,8 @@ Columns (every column belongs to one block):
   points already covered by locked service land, or out of reach of any free parcel that may
   become service land, are constants.
 - ``t`` — continuous ``0 <= t <= 1``, the worst district's coverage (equity).
+- ``w`` — binary, 1 when every inhabited district has a demand point within reach of service
+  land (only when some district is not reached by locked service land).
 - ``y`` — continuous ``0 <= y_ejk <= 1`` for each neighbour pair ``e = (i, j)`` of free parcels
   that may both take the compact use ``k``.
 - ``s`` — continuous slack ``s_o >= 0`` of each ε-constrained objective ``o``.
@@ -25,6 +27,9 @@ Rows, in this order (``RowGroup`` names them for messages):
 - ``coverage`` — ``z_d - sum_{j in C_d} x_j,service <= 0``;
 - ``equity[D]`` — ``t - sum_{d in D} (p_d / P_D) z_d <= (locked-covered residents of D) / P_D``
   for each district ``D`` with residents;
+- ``equity_reached`` — ``t - w <= 0``; ``service_reach`` — ``sum_{j in R_D} x_j,service - w >= 0``
+  for each inhabited district ``D`` no locked service parcel reaches (``R_D``: the free parcels
+  within reach of its demand points);
 - ``compact_i``, ``compact_j`` — ``y_ejk - x_ik <= 0`` and ``y_ejk - x_jk <= 0`` (and, when
   compactness is minimised, ``y_ejk - x_ik - x_jk >= -1``);
 - ``epsilon[o]`` — ``g_o(v) - s_o = e_o``, the augmented ε-constraint of AUGMECON2, where
@@ -135,8 +140,8 @@ class Formulation:
 
     def complete(self, layout: np.ndarray) -> np.ndarray:
         """The solution vector a layout implies, with every auxiliary column at its best value:
-        ``z`` = coverage, ``t`` = worst district coverage, ``y`` = both neighbours on the use,
-        ``s`` left at 0 (set by the caller from its ε values)."""
+        ``z`` = coverage, ``t`` = worst district coverage, ``w`` = every district reached,
+        ``y`` = both neighbours on the use, ``s`` left at 0 (set by the caller from its ε values)."""
         problem = self.problem
         v = np.zeros(self.n_cols)
         v[self.blocks["x"]] = layout[self.x_parcel] == self.x_use
@@ -150,6 +155,10 @@ class Formulation:
                 t = self.blocks["t"].start
                 others = rows @ v - rows[:, t].toarray().ravel() * v[t]
                 v[t] = max(0.0, min(1.0, float(np.min(self.row_upper[g.start:g.stop] - others))))
+        if self.blocks["w"].stop > self.blocks["w"].start:
+            g = self.group("service_reach")
+            reached = self.matrix[g.start:g.stop, :self.n_x] @ v[:self.n_x] >= 1.0 - 1e-9
+            v[self.blocks["w"]] = float(reached.all())
         if len(self.y_edge):
             edges = problem.edges[self.y_edge]
             v[self.blocks["y"]] = (layout[edges[:, 0]] == self.y_use) & (layout[edges[:, 1]] == self.y_use)

@@ -79,6 +79,7 @@ def new_highs(settings: Settings, **options: object) -> highspy.Highs:
 
 
 def set_options(highs: highspy.Highs, **options: object) -> None:
+    """Set HiGHS options; ``time_limit`` is the seconds the next run may take (see :func:`run`)."""
     for key, value in options.items():
         if value is None:
             continue
@@ -113,13 +114,24 @@ def run(highs: highspy.Highs, mip: bool, interruptible: bool = False) -> Run:
     branch and bound); its per-iteration Python callback costs too much for short LPs.
     """
     start = time.perf_counter()
-    # Ctrl+C reaches the main thread only; on a Dask worker's thread HiGHS runs plainly
-    if interruptible and threading.current_thread() is threading.main_thread():
-        highs.HandleKeyboardInterrupt = True
-        highs.solve()
-        highs.HandleKeyboardInterrupt = False
-    else:
-        highs.run()
+    # HiGHS 1.16 times a MIP from the start of its run, but an LP against the Highs object's
+    # run clock, which keeps counting across runs: without the clock's reading added, an LP on
+    # a model kept between solves stops at once when earlier runs used up its time limit
+    limit = float(highs.getOptionValue("time_limit")[1])
+    shift = not mip and math.isfinite(limit)
+    if shift:
+        highs.setOptionValue("time_limit", limit + highs.getRunTime())
+    try:
+        # Ctrl+C reaches the main thread only; on a Dask worker's thread HiGHS runs plainly
+        if interruptible and threading.current_thread() is threading.main_thread():
+            highs.HandleKeyboardInterrupt = True
+            highs.solve()
+            highs.HandleKeyboardInterrupt = False
+        else:
+            highs.run()
+    finally:
+        if shift:
+            highs.setOptionValue("time_limit", limit)
     seconds = time.perf_counter() - start
     model_status = highs.getModelStatus()
     status = _STATUS.get(model_status)

@@ -3,7 +3,8 @@
 Every solve of a :class:`~optimizer.milp.formulation.Task` (objective weights and ε-bounds)
 runs the same three steps, each of which may already prove the answer:
 
-1. **LP relaxation** — by column generation (:mod:`optimizer.milp.master`). Models with
+1. **LP relaxation** — by column generation (:mod:`optimizer.milp.master`) when few rows
+   couple the parcels, else by HiGHS's simplex on the full model. Models with
    compactness first get its half-edge relaxation (:mod:`optimizer.milp.pairs`), which keeps
    them assignment-shaped; ``lp="simplex"`` or ``"ipm"`` has HiGHS solve the full model's LP
    instead. The Lagrangian bound is a proven bound on the MILP. When the LP's rounding is
@@ -49,6 +50,14 @@ margins: this share of the free parcels (at least this many), four times more af
 REPAIR_SHARE_OF_TIME, REPAIR_TIME = 0.25, 120.0
 """A repair MIP (unless it frees every parcel) may take this share of the time left, at most
 this many seconds: when it is slow the full MIP's own heuristics are the better use of time."""
+COLUMNS_COUPLING_SHARE = 0.25
+"""``lp="auto"`` uses column generation only while the coupling rows number at most this share
+of the free parcels: its master LP holds every coupling row, so with a coverage row per demand
+point (real data, where nearly every parcel has residents) it is as large as the model and
+converges slowly (Ordos, 0.91: not within 60 s; HiGHS's simplex on the full model: 0.4 s),
+while the synthetic counties' few demand points (demo, 0.04) solve in a tenth of a second."""
+EARLIER = 3
+"""Layouts of earlier solves on a session tried as starts of each new solve (a row check each)."""
 NEIGHBOURHOOD_ABOVE = 50_000
 """Columns above which a model with compactness gets its bound and layout from
 :mod:`optimizer.milp.neighbourhood` before branch and bound: there HiGHS's root LP alone
@@ -88,12 +97,18 @@ class Session:
         self.inner: Session | None = None
         self.search: CompactnessSearch | None = None
         self._handover = 0.0
+        self.earlier: list[np.ndarray] = []
+        """Layouts of the latest solves, newest last: a lexicographic stage's optimum is
+        feasible for the next stage, whose ε-row holds it to that value, and often the only
+        layout its heuristics would not find in time."""
 
     @property
     def lp_method(self) -> str:
         if self.settings.lp != "auto":
             return self.settings.lp
-        return "columns" if self.form.shape == "assignment" and self.form.n_x else "simplex"
+        form = self.form
+        few_coupling = form.n_rows - form.n_assignment <= COLUMNS_COUPLING_SHARE * len(form.x_starts)
+        return "columns" if form.shape == "assignment" and form.n_x and few_coupling else "simplex"
 
     # -- the three steps -----------------------------------------------------------------------
     def solve(self, task: Task, time_limit: float | None = None, branch: bool = True) -> Outcome:
@@ -120,6 +135,11 @@ class Session:
             best = self._candidate(task, self._mapped(inner, relaxation.values), claim=False)
             if best is not None:
                 steps.append("lp rounding feasible")
+        for layout in self.earlier:
+            candidate = self._candidate(task, self.form.complete(layout), claim=False)
+            if candidate is not None and (best is None or candidate[2] > best[2]):
+                best = candidate
+                steps.append("earlier layout feasible")
         if not self._done(best, bound) and relaxation.pricing is not None and time.perf_counter() < deadline:
             repaired, whole = inner.repair(inner_task, relaxation, deadline, steps)
             if inner is not self:
@@ -157,9 +177,14 @@ class Session:
         if best is None:
             return self._outcome("time_limit", None, None, -math.inf, bound, start, steps)
         values, raw, objective = best
+        self._remember(values)
         bound = max(bound, objective)
         status = "optimal" if proven or self._done(best, bound) else "time_limit"
         return self._outcome(status, values, raw, objective, bound, start, steps)
+
+    def _remember(self, values: np.ndarray) -> None:
+        layout = self.form.layout(values)
+        self.earlier = [old for old in self.earlier if not np.array_equal(old, layout)][-(EARLIER - 1):] + [layout]
 
     def pair_session(self) -> Session:
         """A session on the half-edge relaxation of compactness (:mod:`optimizer.milp.pairs`)."""

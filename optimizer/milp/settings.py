@@ -31,7 +31,8 @@ class Settings:
     solver : Pyomo solver name for ``engine="pyomo"`` (``"highs"`` uses Pyomo's HiGHS interface).
     lp : how the LP relaxation is solved first: ``"columns"`` (column generation over whole
         layouts, for models made of the assignment rows plus a few area/population/balance
-        rows), ``"simplex"`` or ``"ipm"`` (HiGHS on the full model), ``"auto"`` to choose by shape.
+        rows), ``"simplex"`` or ``"ipm"`` (HiGHS on the full model), ``"auto"`` to choose by shape
+        and by the number of coupling rows (``COLUMNS_COUPLING_SHARE`` in :mod:`optimizer.milp.session`).
     presolve : HiGHS presolve for the final branch and bound: ``"auto"`` (off for models with
         more than ``PRESOLVE_OFF_ABOVE`` columns, where HiGHS's MIP presolve costs more than it
         saves on these assignment structures), ``"on"`` or ``"off"``.
