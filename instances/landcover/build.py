@@ -234,11 +234,10 @@ def from_landcover(raster: str | Path, bbox: Bbox | None = None, classes: str | 
     open_land = ~farmland & ~redline & np.isin(cell_use, [derive.USE[c] for c in ("crop", "grass", "barren",
                                                                                   "forest")])
     boundary_flag = plan.urban_boundary(cell_use, area, centre, district, need, open_land, density, rules.plan)
-    drawn = plan.feasible_layout(cell_use, area, centre, district, ids, farmland, redline, boundary_flag, suit,
-                                 d_urban, target, density, rules.plan)
-
     side = derive.cell_side_m(area)
     radius = max(rules.plan.service_radius_min_m, rules.plan.service_radius_cells * side)
+    drawn = plan.feasible_layout(cell_use, area, centre, district, ids, farmland, redline, boundary_flag, suit,
+                                 d_urban, target, density, rules.plan, pop, radius)
     title = name or (study.name if study else "landcover")
     text = description or (f"{title}: {table.name.upper()} land cover in {len(rows):,} cells ({cells.how}), "
                            f"{n_districts} district{'s' if n_districts > 1 else ''}; made by "

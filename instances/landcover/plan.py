@@ -43,6 +43,9 @@ class PlanRule:
         on (third land survey: about 219,000 km² of village land for 510 million rural residents).
     service_radius_cells, service_radius_min_m : service catchment radius, in cell sides, at least
         the minimum in metres.
+    service_per_district : public-service cells drawn in every district with residents, each where
+        it reaches the most of them (a service centre per county-level unit, 基本公共服务均等化);
+        the construction cap makes room for them, so service equity has something to trade.
     """
 
     growth: dict[str, float] = field(default_factory=lambda: {"urban": 1.10, "rural": 0.95})
@@ -54,6 +57,7 @@ class PlanRule:
     rural_density: float = 23.0
     service_radius_cells: float = 2.5
     service_radius_min_m: float = 3000.0
+    service_per_district: int = 1
 
 
 def densities(use: np.ndarray, area: np.ndarray, pop: np.ndarray, urban_density_max: float,
@@ -130,13 +134,14 @@ class Plan:
 def feasible_layout(use: np.ndarray, area: np.ndarray, centre: np.ndarray, district: np.ndarray,
                     district_ids: list[str], farmland: np.ndarray, redline: np.ndarray,
                     boundary: np.ndarray, suit: np.ndarray, d_urban: np.ndarray, target: np.ndarray,
-                    density: dict[str, float], rule: PlanRule) -> Plan:
+                    density: dict[str, float], rule: PlanRule, pop: np.ndarray, radius_m: float) -> Plan:
     """Draw a layout that meets every rule, then read binding quotas off it.
 
     Steps: (1) restore the barren cells best suited to grassland until ``barren_restore`` of the
     barren area is grassland; (2) turn the open cells nearest to urban land (outside the
-    boundary) into public-service land until it covers ``service_share`` of today's urban land;
-    (3) in every district short of housing, urbanise boundary cells nearest to its urban land,
+    boundary) into public-service land until it covers ``service_share`` of today's urban land,
+    then give every district with residents ``service_per_district`` service cells where they reach
+    the most residents within ``radius_m``; (3) in every district short of housing, urbanise boundary cells nearest to its urban land,
     then turn its open cells best suited to villages into village land; a target no layout can
     reach is lowered to what the district can house (and noted).
     """
@@ -161,6 +166,8 @@ def feasible_layout(use: np.ndarray, area: np.ndarray, centre: np.ndarray, distr
             service_min = float(area[order].sum())
         k = int(np.searchsorted(np.cumsum(area[order]), service_min)) + 1
         layout[order[:k]] = USE["service"]
+    service_centres(layout, use, free & ~redline, pop, centre, district, len(district_ids), radius_m,
+                    rule.service_per_district)
 
     n = len(district_ids)
     target = target.copy()
@@ -203,6 +210,29 @@ def feasible_layout(use: np.ndarray, area: np.ndarray, centre: np.ndarray, distr
     quotas["construction"] = {"max": float(math.ceil(sum(built[c] for c in CODES
                                                           if GROUP[USE[c]] == "construction")))}
     return Plan(layout, quotas, target, notes)
+
+
+def service_centres(layout: np.ndarray, use: np.ndarray, open_land: np.ndarray, pop: np.ndarray,
+                    centre: np.ndarray, district: np.ndarray, n_districts: int, radius_m: float,
+                    per_district: int) -> None:
+    """Turn, in each district with residents, up to ``per_district`` unchanged open cells into
+    public-service land, each the one whose catchment holds the most residents not yet served."""
+    if per_district <= 0 or not pop.any():
+        return
+    tree = cKDTree(centre)
+    served = np.zeros(len(pop), bool)
+    for reach in tree.query_ball_point(centre[layout == USE["service"]], radius_m):
+        served[reach] = True
+    for d in range(n_districts):
+        for _ in range(per_district):
+            cells = np.flatnonzero(open_land & (district == d) & (layout == use))
+            if not pop[district == d].any() or not len(cells):
+                break
+            reach = tree.query_ball_point(centre[cells], radius_m)
+            gain = np.array([pop[r][~served[r]].sum() for r in reach])
+            best = int(np.argmax(gain))
+            layout[cells[best]] = USE["service"]
+            served[reach[best]] = True
 
 
 CONVERSION: dict[str, list[str]] = {
