@@ -25,7 +25,7 @@ STEPS: list[tuple[str, list[str], str]] = [
     *[("nsga_generation", ["--parcels", str(n), "--pop", "100", "--generations", "5"],
        f"nsga_generation_{n}.md") for n in (2500, 40000, 250000)],
     ("nsga_quality", ["--instance", "instances/demo", "--time-limit", "60", "--cache", "benchmarks/results/fronts"],
-     "nsga_quality.md"),
+     "nsga_quality_demo.md"),
     ("distributed", ["--points", "21"], "distributed.md"),
 ]
 START, END = "<!-- performance -->", "<!-- /performance -->"
