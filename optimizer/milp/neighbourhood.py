@@ -43,6 +43,8 @@ class CompactnessSearch:
             ends.append((-form.matrix[g.start:g.stop, :form.n_x].minimum(0)).tocsr().indices)
         self.a, self.b = ends
         self.mu: np.ndarray | None = None
+        self.lp_seconds = 0.0
+        """Wall time of the last relaxation: a step is begun only if one fits before the deadline."""
 
     def _task(self, task: Task, x_extra: np.ndarray) -> Task:
         relaxed = self.pairs.task(task)
@@ -59,12 +61,14 @@ class CompactnessSearch:
         start = time.perf_counter()
         weight = self._weights(task)
         mu = weight / 2 if self.mu is None or len(self.mu) != len(weight) else np.minimum(self.mu, weight)
-        best, step, count = np.inf, SUBGRADIENT_STEP, 0
-        while time.perf_counter() < deadline:
+        best, step, count, last = np.inf, SUBGRADIENT_STEP, 0, 0.0
+        while time.perf_counter() + last < deadline:   # no step that would end past the deadline
             extra = np.zeros(self.form.n_x)
             np.add.at(extra, self.a, mu)
             np.add.at(extra, self.b, weight - mu)
+            began = time.perf_counter()
             relaxation = self.inner.relaxation(self._task(task, extra), deadline)
+            last = time.perf_counter() - began
             count += 1
             if relaxation.status != "optimal" or relaxation.values is None:
                 break
@@ -77,7 +81,7 @@ class CompactnessSearch:
             step *= SUBGRADIENT_DECAY
             if step < 1e-3:
                 break
-        self.mu = mu
+        self.mu, self.lp_seconds = mu, last
         steps.append(f"subgradient[{count}] {time.perf_counter() - start:.2f}s bound {best:.6g}")
         return best
 
@@ -90,11 +94,12 @@ class CompactnessSearch:
         best = candidate(values)
         if best is None:
             return None
-        moves = 0
+        moves, last = 0, self.lp_seconds
         for lam in SCHEDULE:
             for _ in range(STEPS_PER_WEIGHT):
-                if time.perf_counter() >= deadline:
+                if time.perf_counter() + last >= deadline:
                     break
+                began = time.perf_counter()
                 x = best[0][:self.form.n_x]
                 gradient = np.zeros(self.form.n_x)
                 np.add.at(gradient, self.a, weight * x[self.b])
@@ -105,6 +110,7 @@ class CompactnessSearch:
                     break
                 moved = candidate(self.form.complete(self.inner.form.layout(outcome.values)))
                 moves += 1
+                last = time.perf_counter() - began
                 if moved is None or moved[2] <= best[2] + 1e-9 * max(1.0, abs(best[2])):
                     break
                 best = moved
