@@ -31,6 +31,20 @@ def synthetic_problem(n: int, seed: int = 0) -> Problem:
     return compile_problem(parcels, scenario)
 
 
+def built_instances(folders: str) -> list[str]:
+    """The instance folders of a comma-separated list that exist; the others are named on
+    stderr (the large real ones are built by ``make instances``)."""
+    import sys
+
+    built = []
+    for folder in [f for f in folders.split(",") if f]:
+        if Path(folder, "scenario.toml").exists():
+            built.append(folder)
+        else:
+            print(f"{folder}: not built, skipped (make instances)", file=sys.stderr, flush=True)
+    return built
+
+
 def median_seconds(action: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     """Median wall time of ``repeat`` runs, and the last run's result."""
     times, result = [], None

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import median_seconds, synthetic_parcels, write_table
+from benchmarks.common import built_instances, median_seconds, synthetic_parcels, write_table
 from models import Instance, compile_problem, evaluate
 
 POPULATION = 100
@@ -84,11 +84,7 @@ def main() -> None:
         print(json.dumps(row))
         return
     cases = [n for n in args.sizes.split(",") if n]
-    for folder in [f for f in args.instances.split(",") if f]:
-        if Path(folder, "scenario.toml").exists():
-            cases.append(folder)
-        else:
-            print(f"{folder}: not built, skipped (make instances)", file=sys.stderr)
+    cases += built_instances(args.instances)
     rows = [measure_in_child(case, args.repeat) for case in cases]
     path = write_table(rows, "compile_evaluate", "Compile and evaluate")
     print(path.read_text())

@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.common import RESULTS, synthetic_problem, write_table
+from benchmarks.common import RESULTS, built_instances, synthetic_problem, write_table
 from models import Instance, Problem, evaluate
 
 GRACE = 30.0
@@ -291,11 +291,8 @@ def main() -> None:
         write_table(rows, args.name, "Exact MILP engine: direct highspy path against Pyomo and the LP relaxation")
     others = [(f"polygons ({int(n):,})", lambda n=int(n): polygon_problem(n, args.seed))
               for n in args.polygons.split(",") if n]
-    for folder in [f for f in args.instances.split(",") if f]:
-        if Path(folder, "scenario.toml").exists():
-            others.append((Path(folder).name, lambda folder=folder: Instance.load(folder).compile()))
-        else:
-            print(f"{folder}: not built, skipped (make instances)", flush=True)
+    others += [(Path(folder).name, lambda folder=folder: Instance.load(folder).compile())
+               for folder in built_instances(args.instances)]
     for label, make in others:
         started = time.perf_counter()
         problem = make()
