@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -155,6 +156,28 @@ def test_payoff_table_holds_the_ideal_and_lexicographic_optima(tiny_problem, exh
     assert table.table.loc["efficiency", "equity"] == pytest.approx(eq[np.isclose(eff, eff.max())].max())
     assert table.table.loc["equity", "efficiency"] == pytest.approx(eff[np.isclose(eq, eq.max())].max())
     assert table.layouts.shape == (2, tiny_problem.n_parcels)
+
+
+def test_payoff_rows_record_each_lexicographic_stage(tiny_problem, monkeypatch):
+    objectives = ["efficiency", "equity"]
+    model = milp.Model.build(tiny_problem, objectives, milp.Settings(gap=0))
+    table = milp.multi.payoff_table(model)
+    for solution, order in zip(table.solutions, (objectives, objectives[::-1])):
+        assert [s["objective"] for s in solution.stages] == order
+        assert all(s["status"] == "optimal" and s["gap"] <= 1e-9 for s in solution.stages)
+        assert solution.record()["stages"] == list(solution.stages)
+    # a second stage cut by its time limit makes the whole row time-limited, and says which stage
+    solve, calls = model.session.solve, []
+
+    def cut_second_stage(task, *args, **kwargs):
+        outcome = solve(task, *args, **kwargs)
+        calls.append(outcome)
+        return dataclasses.replace(outcome, status="time_limit") if len(calls) == 2 else outcome
+
+    monkeypatch.setattr(model.session, "solve", cut_second_stage)
+    row = milp.multi.lexicographic(model, objectives)
+    assert row.status == "time_limit" and not row.optimal
+    assert [s["status"] for s in row.stages] == ["optimal", "time_limit"]
 
 
 def test_points_are_independent_of_the_run(tiny_problem):
@@ -325,3 +348,24 @@ def test_compactness_search_bounds_and_improves_on_tiny(tiny_problem, exhaustive
     assert outcome.status == "optimal"
     assert outcome.objective == pytest.approx(best, rel=1e-9)
     assert "subgradient" in outcome.strategy and "linearised" in outcome.strategy
+
+
+def test_branch_and_bound_is_skipped_when_its_root_cannot_fit(tiny_problem, exhaustive, monkeypatch):
+    """HiGHS cannot be stopped inside its root node: with a time limit shorter than the root's
+    estimate the search's layout and bound are the answer, honestly marked."""
+    from optimizer.milp import session as session_module
+    from optimizer.milp.session import Session
+
+    form = formulate(tiny_problem, ["efficiency", "compactness"])
+    task = form.task({"efficiency": 1.0, "compactness": 50.0})
+    values = exhaustive[1]
+    best = (values[:, OBJECTIVES.index("efficiency")] + 50.0 * values[:, OBJECTIVES.index("compactness")]).max()
+    monkeypatch.setattr(session_module, "NEIGHBOURHOOD_ABOVE", 0)
+    monkeypatch.setattr(session_module, "ROOT_SECONDS_PER_NONZERO", 1e6)
+    outcome = Session(form, milp.Settings(gap=0, time_limit=30.0)).solve(task)
+    assert "branch and bound skipped" in outcome.strategy and "mip[" not in outcome.strategy
+    assert outcome.objective <= best + 1e-9 <= outcome.bound + 2e-9
+    assert outcome.status == ("optimal" if outcome.gap <= 0 else "time_limit")
+    # without a time limit the root always fits: branch and bound proves the optimum
+    outcome = Session(form, milp.Settings(gap=0)).solve(task)
+    assert outcome.status == "optimal" and outcome.objective == pytest.approx(best, rel=1e-9)

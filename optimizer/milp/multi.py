@@ -167,6 +167,7 @@ def lexicographic(model: Model, order: Sequence[str], fixed: dict[str, float] | 
     start = time.perf_counter()
     held = dict(fixed or {})
     solution: Solution | None = None
+    stages: list[dict[str, Any]] = []
     for stage, name in enumerate(order):
         task = model.form.task({name: 1.0}, epsilon=held)
         outcome = model.session.solve(task)
@@ -176,15 +177,20 @@ def lexicographic(model: Model, order: Sequence[str], fixed: dict[str, float] | 
         sign = model.form.objectives[name].sign
         solution = finish(model.form, task, name, outcome, model.settings, 0.0, start, bound=sign * outcome.bound,
                           context=context)
+        stages.append({"objective": name, "status": solution.status, "gap": solution.gap,
+                       "value": solution.values[name], "bound": solution.bound, "seconds": outcome.seconds})
         g = sign * solution.objective
         held[name] = g - LEXICOGRAPHIC_SLACK * max(1.0, abs(g))
     assert solution is not None
     first = order[0]
+    cut = [s for s in stages if s["status"] != "optimal"]
     return Solution(name=first, sense=model.form.objectives[first].sense, layout=solution.layout,
-                    objective=solution.values[first], bound=math.nan, gap=solution.gap, status=solution.status,
+                    objective=solution.values[first], bound=stages[0]["bound"] if len(stages) == 1 else math.nan,
+                    gap=max(s["gap"] for s in stages), status=cut[0]["status"] if cut else "optimal",
                     seconds=time.perf_counter() - start, build_seconds=0.0,
                     handover_seconds=solution.handover_seconds, solve_seconds=solution.solve_seconds,
-                    values=solution.values, strategy=solution.strategy, engine=solution.engine)
+                    values=solution.values, strategy=solution.strategy, engine=solution.engine,
+                    stages=tuple(stages))
 
 
 def payoff_rows(model: Model, finished: dict[str, dict[str, float]] | None = None) -> Iterator[Point]:

@@ -16,7 +16,8 @@ runs the same three steps, each of which may already prove the answer:
    Large models with compactness (beyond ``NEIGHBOURHOOD_ABOVE`` columns) then tighten the
    bound by subgradient steps and improve the layout by linearised moves
    (:mod:`optimizer.milp.neighbourhood`), both on the assignment-shaped relaxation.
-3. **Branch and bound** — only if that gap is still above the target: HiGHS on the full model
+3. **Branch and bound** — only if that gap is still above the target (and, after the search,
+   if the time left covers HiGHS's root, which it cannot interrupt): HiGHS on the full model
    (built once and kept; later solves change costs and bounds in place), started from the
    repaired layout (``setSolution``), with presolve chosen by size.
 
@@ -62,8 +63,15 @@ NEIGHBOURHOOD_ABOVE = 50_000
 """Columns above which a model with compactness gets its bound and layout from
 :mod:`optimizer.milp.neighbourhood` before branch and bound: there HiGHS's root LP alone
 outlasts any practical time limit."""
-BOUND_SHARE, IMPROVE_SHARE = 0.5, 0.6
-"""Shares of the time left spent on the subgradient bound, then on linearised moves."""
+BOUND_SHARE = 0.5
+"""Share of the time left spent on the subgradient bound; linearised moves take the rest, but
+for the estimated root of a branch and bound that follows."""
+ROOT_SECONDS_PER_NONZERO = 6e-4
+"""Estimated seconds per matrix nonzero of HiGHS's root node on a model with compactness
+beyond ``NEIGHBOURHOOD_ABOVE`` columns. HiGHS 1.16 honours its time limit only between root
+steps: its analytic-centre IPM runs untimed (and the root LP alone took 590 s at 40,000 parcels,
+933,138 nonzeros, on 2 cores), so a time-limited solve there overran its limit by minutes.
+Branch and bound therefore starts only when the time left covers this estimate."""
 FEASIBILITY = 1e-6
 """Relative tolerance of a row's violation, as :data:`models.evaluation.TOLERANCE`."""
 
@@ -155,13 +163,17 @@ class Session:
                 best = repaired
             if whole is not None and whole.status == "optimal" and best is not None:
                 bound = max(min(bound, whole.bound), best[2])
-        if (inner is not self and self.form.n_cols > NEIGHBOURHOOD_ABOVE and not self._done(best, bound)
-                and time.perf_counter() < deadline):
+        searched = inner is not self and self.form.n_cols > NEIGHBOURHOOD_ABOVE
+        root = ROOT_SECONDS_PER_NONZERO * self.form.csc.nnz if searched else 0.0
+        branch = branch and time.perf_counter() + root <= deadline
+        if searched and not self._done(best, bound) and time.perf_counter() < deadline:
             search = self.compactness_search()
             bound = min(bound, search.bound(task, self._share(deadline, BOUND_SHARE), steps))
             if best is not None:
-                best = search.improve(task, best[0], self._share(deadline, IMPROVE_SHARE), steps,
+                best = search.improve(task, best[0], deadline - root if branch else deadline, steps,
                                       lambda v: self._candidate(task, v, claim=False)) or best
+            if not branch:
+                steps.append(f"branch and bound skipped: its root needs about {root:.0f}s")
         if branch and not self._done(best, bound) and time.perf_counter() < deadline:
             run = self.branch_and_bound(task, best, deadline, steps)
             if run.status == "infeasible":
@@ -273,8 +285,10 @@ class Session:
                          deadline: float, steps: list[str]) -> hi.Run:
         highs = self.full_model(task)
         presolve = self._presolve(self.form.n_cols)
+        # feasibility jump looks for a first layout, untimed (65 s at 250,000 parcels): not needed
+        # when one is handed over
         hi.set_options(highs, presolve=presolve, time_limit=max(1e-3, deadline - time.perf_counter()),
-                       mip_rel_gap=float(self.settings.gap))
+                       mip_rel_gap=float(self.settings.gap), mip_heuristic_run_feasibility_jump=start is None)
         if start is not None:
             hi.set_start(highs, start[0])
         run = hi.run(highs, mip=True, interruptible=True)

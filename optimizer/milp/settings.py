@@ -88,6 +88,9 @@ class Solution:
     values: dict[str, float] = field(default_factory=dict)
     strategy: str = ""
     engine: str = "highs"
+    stages: tuple[dict[str, Any], ...] = ()
+    """A lexicographic solve's stages in order (objective, status, gap, bound, seconds): a
+    payoff row is optimal only if every stage is, and a planner needs to see which one was cut."""
 
     @property
     def optimal(self) -> bool:
@@ -97,7 +100,8 @@ class Solution:
         """Point metadata for ParetoFront tables and run.json."""
         return {"status": self.status, "gap": self.gap, "seconds": self.seconds, "bound": self.bound,
                 "optimised": self.name, "strategy": self.strategy, "build_seconds": self.build_seconds,
-                "handover_seconds": self.handover_seconds, "solve_seconds": self.solve_seconds}
+                "handover_seconds": self.handover_seconds, "solve_seconds": self.solve_seconds,
+                **({"stages": list(self.stages)} if self.stages else {})}
 
     def __repr__(self) -> str:
         gap = "" if math.isnan(self.gap) else f", gap {self.gap:.2e}"
