@@ -347,7 +347,7 @@ def test_compactness_search_bounds_and_improves_on_tiny(tiny_problem, exhaustive
     outcome = Session(form, milp.Settings(gap=0)).solve(task)
     assert outcome.status == "optimal"
     assert outcome.objective == pytest.approx(best, rel=1e-9)
-    assert "subgradient" in outcome.strategy and "linearised" in outcome.strategy
+    assert "subgradient" in outcome.strategy and "linearised" in outcome.strategy and "block moves" in outcome.strategy
 
 
 def test_branch_and_bound_is_skipped_when_its_root_cannot_fit(tiny_problem, exhaustive, monkeypatch):
@@ -369,3 +369,39 @@ def test_branch_and_bound_is_skipped_when_its_root_cannot_fit(tiny_problem, exha
     # without a time limit the root always fits: branch and bound proves the optimum
     outcome = Session(form, milp.Settings(gap=0)).solve(task)
     assert outcome.status == "optimal" and outcome.objective == pytest.approx(best, rel=1e-9)
+
+
+def test_independent_sets_hold_no_neighbours_together():
+    from optimizer.milp.neighbourhood import independent_sets
+
+    rng = np.random.default_rng(3)
+    side = 30
+    cells = np.arange(side * side).reshape(side, side)
+    grid = np.r_[cells[:, :-1].ravel(), cells[:-1, :].ravel()], np.r_[cells[:, 1:].ravel(), cells[1:, :].ravel()]
+    random = rng.integers(0, 500, 3000), rng.integers(0, 500, 3000)
+    for n, (u, v) in ((side * side, grid), (500, random)):
+        colour = independent_sets(n, u, v)
+        assert (colour >= 0).all()
+        assert not ((colour[u] == colour[v]) & (u != v)).any()
+
+
+def test_block_moves_only_improve_and_keep_every_rule(tiny_problem, exhaustive):
+    from optimizer.milp.session import Session
+
+    form = formulate(tiny_problem, ["efficiency", "compactness"])
+    task = form.task({"efficiency": 1.0, "compactness": 50.0})
+    layouts, values = exhaustive
+    score = values[:, OBJECTIVES.index("efficiency")] + 50.0 * values[:, OBJECTIVES.index("compactness")]
+    session = Session(form, milp.Settings(gap=0))
+    search = session.compactness_search()
+    check = lambda v: session._candidate(task, v, claim=False)   # noqa: E731
+    worst = check(form.complete(layouts[np.argmin(score)]))
+    assert worst is not None
+    steps = []
+    moved = search.blocks(task, worst, np.inf, steps, check, session.settings)
+    assert check(moved[0]) is not None                              # every rule still holds
+    assert score.min() - 1e-9 <= worst[2] < moved[2] <= score.max() + 1e-9
+    result = evaluate(tiny_problem, form.layout(moved[0]))
+    assert bool(result.feasible[0])
+    assert result.objective("efficiency")[0] + 50.0 * result.objective("compactness")[0] == pytest.approx(moved[2])
+    assert steps and steps[0].startswith("block moves")

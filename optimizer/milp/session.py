@@ -170,8 +170,10 @@ class Session:
             search = self.compactness_search()
             bound = min(bound, search.bound(task, self._share(deadline, BOUND_SHARE), steps))
             if best is not None:
-                best = search.improve(task, best[0], deadline - root if branch else deadline, steps,
-                                      lambda v: self._candidate(task, v, claim=False)) or best
+                check = lambda v: self._candidate(task, v, claim=False)   # noqa: E731
+                best = search.improve(task, best[0], deadline - root if branch else deadline, steps, check) or best
+                best = search.blocks(task, best, deadline - root if branch else deadline, steps, check,
+                                     self.settings)
             if not branch:
                 steps.append(f"branch and bound skipped: its root needs about {root:.0f}s")
         if branch and not self._done(best, bound) and time.perf_counter() < deadline:
