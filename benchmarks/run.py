@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -45,13 +46,13 @@ def main() -> None:
         if done.returncode != 0:
             failed.append(module)
         elif (RESULTS / table).exists():
-            sections.append((RESULTS / table).read_text().replace("\n# ", "\n### ", 1).lstrip("# "))
+            sections.append(_demoted((RESULTS / table).read_text()))
     total = time.perf_counter() - started
     body = (f"{START}\nMeasured by `make bench` in {total / 60:.1f} min on {platform.platform()} "
             f"({platform.machine()}, {os.cpu_count()} CPUs; load average {load_before:.1f} at the start, "
             f"{os.getloadavg()[0]:.1f} at the end).\n\n"
             "| step | s | |\n|---|---:|---|\n" + "\n".join(steps) + "\n\n"
-            + "\n".join(f"### {s}" for s in sections) + f"\n{END}")
+            + "\n".join(sections) + f"\n{END}")
     readme = ROOT / "README.md"
     text = readme.read_text()
     if START in text and END in text:
@@ -64,6 +65,12 @@ def main() -> None:
     print(f"README Performance section updated; total {total:.0f} s")
     if failed:
         sys.exit(f"benchmarks failed: {', '.join(failed)}")
+
+
+def _demoted(table: str) -> str:
+    """A results page's headings two levels down, so that they sit under the README's
+    Performance section (``#`` becomes ``###``)."""
+    return re.sub(r"^(#{1,4}) ", r"##\1 ", table, flags=re.MULTILINE)
 
 
 if __name__ == "__main__":
