@@ -66,12 +66,13 @@ outlasts any practical time limit."""
 BOUND_SHARE = 0.5
 """Share of the time left spent on the subgradient bound; linearised moves take the rest, but
 for the estimated root of a branch and bound that follows."""
-ROOT_SECONDS_PER_NONZERO = 6e-4
-"""Estimated seconds per matrix nonzero of HiGHS's root node on a model with compactness
-beyond ``NEIGHBOURHOOD_ABOVE`` columns. HiGHS 1.16 honours its time limit only between root
-steps: its analytic-centre IPM runs untimed (and the root LP alone took 590 s at 40,000 parcels,
-933,138 nonzeros, on 2 cores), so a time-limited solve there overran its limit by minutes.
-Branch and bound therefore starts only when the time left covers this estimate."""
+ROOT_SECONDS_PER_NONZERO, ROOT_OVERRUN = 6e-4, 0.25
+"""HiGHS's root node on a model with compactness beyond ``NEIGHBOURHOOD_ABOVE`` columns:
+estimated seconds per matrix nonzero, and the share of that estimate HiGHS may run past its time
+limit. HiGHS 1.16 checks its clock only between root steps, and its analytic-centre IPM runs
+untimed: at 40,000 parcels (933,138 nonzeros, 2 cores) the root LP alone took 590 s, and a
+branch and bound given 840 s stopped after 983 s. So branch and bound starts only when the time
+left covers the estimate plus the overrun, and HiGHS is given the time left less the overrun."""
 FEASIBILITY = 1e-6
 """Relative tolerance of a row's violation, as :data:`models.evaluation.TOLERANCE`."""
 
@@ -165,19 +166,19 @@ class Session:
                 bound = max(min(bound, whole.bound), best[2])
         searched = inner is not self and self.form.n_cols > NEIGHBOURHOOD_ABOVE
         root = ROOT_SECONDS_PER_NONZERO * self.form.csc.nnz if searched else 0.0
-        branch = branch and time.perf_counter() + root <= deadline
+        branch = branch and time.perf_counter() + (1 + ROOT_OVERRUN) * root <= deadline
         if searched and not self._done(best, bound) and time.perf_counter() < deadline:
             search = self.compactness_search()
-            bound = min(bound, search.bound(task, self._share(deadline, BOUND_SHARE), steps))
+            until = deadline - (1 + ROOT_OVERRUN) * root if branch else deadline   # the search's share
+            bound = min(bound, search.bound(task, min(until, self._share(deadline, BOUND_SHARE)), steps))
             if best is not None:
                 check = lambda v: self._candidate(task, v, claim=False)   # noqa: E731
-                best = search.improve(task, best[0], deadline - root if branch else deadline, steps, check) or best
-                best = search.blocks(task, best, deadline - root if branch else deadline, steps, check,
-                                     self.settings)
+                best = search.improve(task, best[0], until, steps, check) or best
+                best = search.blocks(task, best, until, steps, check, self.settings)
             if not branch:
                 steps.append(f"branch and bound skipped: its root needs about {root:.0f}s")
         if branch and not self._done(best, bound) and time.perf_counter() < deadline:
-            run = self.branch_and_bound(task, best, deadline, steps)
+            run = self.branch_and_bound(task, best, deadline - ROOT_OVERRUN * root, steps)
             if run.status == "infeasible":
                 return self._outcome("infeasible", None, None, -math.inf, -math.inf, start, steps)
             bound = min(bound, run.bound)
