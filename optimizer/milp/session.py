@@ -14,8 +14,8 @@ runs the same three steps, each of which may already prove the answer:
    layout is feasible for the full model, so ``(bound - layout value) / |layout value|`` is a
    proven gap at once.
    Large models with compactness (beyond ``NEIGHBOURHOOD_ABOVE`` columns) then tighten the
-   bound by subgradient steps and improve the layout by linearised moves
-   (:mod:`optimizer.milp.neighbourhood`), both on the assignment-shaped relaxation.
+   bound by subgradient steps and improve the layout by linearised and block moves
+   (:mod:`optimizer.milp.neighbourhood`), on the assignment-shaped relaxation.
 3. **Branch and bound** — only if that gap is still above the target (and, after the search,
    if the time left covers HiGHS's root, which it cannot interrupt): HiGHS on the full model
    (built once and kept; later solves change costs and bounds in place), started from the
@@ -64,15 +64,14 @@ NEIGHBOURHOOD_ABOVE = 50_000
 :mod:`optimizer.milp.neighbourhood` before branch and bound: there HiGHS's root LP alone
 outlasts any practical time limit."""
 BOUND_SHARE = 0.5
-"""Share of the time left spent on the subgradient bound; linearised moves take the rest, but
-for the estimated root of a branch and bound that follows."""
-ROOT_SECONDS_PER_NONZERO, ROOT_OVERRUN = 6e-4, 0.25
-"""HiGHS's root node on a model with compactness beyond ``NEIGHBOURHOOD_ABOVE`` columns:
-estimated seconds per matrix nonzero, and the share of that estimate HiGHS may run past its time
-limit. HiGHS 1.16 checks its clock only between root steps, and its analytic-centre IPM runs
-untimed: at 40,000 parcels (933,138 nonzeros, 2 cores) the root LP alone took 590 s, and a
-branch and bound given 840 s stopped after 983 s. So branch and bound starts only when the time
-left covers the estimate plus the overrun, and HiGHS is given the time left less the overrun."""
+"""Share of the time left spent on the subgradient bound; linearised and block moves take the
+rest, less the estimated root of a branch and bound that follows."""
+ROOT_SECONDS_PER_NONZERO = 1.1e-3
+"""Estimated seconds per matrix nonzero before HiGHS's branch and bound can leave its root node
+on a model with compactness beyond ``NEIGHBOURHOOD_ABOVE`` columns. HiGHS 1.16 checks its clock
+only between root steps, and its analytic-centre IPM runs untimed: at 40,000 parcels (933,138
+nonzeros, 2 cores) the root LP alone took 590 s, and branch and bound given 840 s stopped after
+983 s, given 700 s after 962 s. So it starts only when the time left covers this estimate."""
 FEASIBILITY = 1e-6
 """Relative tolerance of a row's violation, as :data:`models.evaluation.TOLERANCE`."""
 
@@ -166,10 +165,10 @@ class Session:
                 bound = max(min(bound, whole.bound), best[2])
         searched = inner is not self and self.form.n_cols > NEIGHBOURHOOD_ABOVE
         root = ROOT_SECONDS_PER_NONZERO * self.form.csc.nnz if searched else 0.0
-        branch = branch and time.perf_counter() + (1 + ROOT_OVERRUN) * root <= deadline
+        branch = branch and time.perf_counter() + root <= deadline
         if searched and not self._done(best, bound) and time.perf_counter() < deadline:
             search = self.compactness_search()
-            until = deadline - (1 + ROOT_OVERRUN) * root if branch else deadline   # the search's share
+            until = deadline - root if branch else deadline   # the search's share
             bound = min(bound, search.bound(task, min(until, self._share(deadline, BOUND_SHARE)), steps))
             if best is not None:
                 check = lambda v: self._candidate(task, v, claim=False)   # noqa: E731
@@ -178,7 +177,7 @@ class Session:
             if not branch:
                 steps.append(f"branch and bound skipped: its root needs about {root:.0f}s")
         if branch and not self._done(best, bound) and time.perf_counter() < deadline:
-            run = self.branch_and_bound(task, best, deadline - ROOT_OVERRUN * root, steps)
+            run = self.branch_and_bound(task, best, deadline, steps)
             if run.status == "infeasible":
                 return self._outcome("infeasible", None, None, -math.inf, -math.inf, start, steps)
             bound = min(bound, run.bound)
