@@ -405,3 +405,18 @@ def test_block_moves_only_improve_and_keep_every_rule(tiny_problem, exhaustive):
     assert bool(result.feasible[0])
     assert result.objective("efficiency")[0] + 50.0 * result.objective("compactness")[0] == pytest.approx(moved[2])
     assert steps and steps[0].startswith("block moves")
+
+
+def test_feasibility_jump_is_off_only_when_a_start_is_handed_over(tiny_problem, exhaustive, monkeypatch):
+    from optimizer.milp import highs as hi
+
+    form = formulate(tiny_problem, ["efficiency"])
+    task = form.task({"efficiency": 1.0})
+    restriction = form.restrict(task, np.ones(form.n_x, bool))
+    seen, made = [], hi.new_highs
+    monkeypatch.setattr(hi, "new_highs", lambda settings, **options: seen.append(options) or made(settings, **options))
+    start = form.complete(exhaustive[0][0])[restriction.cols]
+    for given in (None, start):
+        run, _ = hi.solve_restriction(milp.Settings(gap=0), restriction, given)
+        assert run.status == "optimal"
+    assert [o["mip_heuristic_run_feasibility_jump"] for o in seen] == [True, False]

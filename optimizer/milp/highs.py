@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from models.errors import SolverError
-from optimizer.milp.formulation import Task
+from optimizer.milp.formulation import Restriction, Task
 from optimizer.milp.settings import Settings
 
 _STATUS = {
@@ -155,6 +155,19 @@ def run(highs: highspy.Highs, mip: bool, interruptible: bool = False) -> Run:
     if status == "infeasible":
         objective, bound = -math.inf, -math.inf
     return Run(status, values, duals, reduced, objective, bound, seconds, max(0, int(info.mip_node_count)))
+
+
+def solve_restriction(settings: Settings, restriction: Restriction, start: np.ndarray | None = None,
+                      **options: object) -> tuple[Run, float]:
+    """A restricted MIP in a Highs object of its own, started from ``start`` (a vector of the
+    restriction's columns) when given; returns the run and the hand-over seconds. Feasibility
+    jump, which only looks for a first layout and ignores the time limit, is off when a start
+    is handed over."""
+    highs = new_highs(settings, mip_heuristic_run_feasibility_jump=start is None, **options)
+    handover = pass_model(highs, restriction.matrix, restriction.task, restriction.integer)
+    if start is not None:
+        set_start(highs, start)
+    return run(highs, mip=True), handover
 
 
 def set_start(highs: highspy.Highs, values: np.ndarray) -> None:

@@ -158,11 +158,8 @@ class CompactnessSearch:
                 if restriction is None:
                     continue
                 current = inner_form.complete(self.form.layout(best[0]))
-                highs = hi.new_highs(settings, presolve="off", mip_heuristic_run_feasibility_jump=False,
-                                     time_limit=max(1e-3, deadline - time.perf_counter()))
-                hi.pass_model(highs, restriction.matrix, restriction.task, restriction.integer)
-                hi.set_start(highs, current[restriction.cols])
-                run = hi.run(highs, mip=True)
+                run, _ = hi.solve_restriction(settings, restriction, current[restriction.cols], presolve="off",
+                                              time_limit=max(1e-3, deadline - time.perf_counter()))
                 moves += 1
                 last = time.perf_counter() - began
                 if run.values is None:

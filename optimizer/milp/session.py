@@ -265,10 +265,9 @@ class Session:
             if restriction is not None:
                 left = deadline - time.perf_counter()
                 share = left if count >= free else min(REPAIR_TIME, REPAIR_SHARE_OF_TIME * left)
-                highs = hi.new_highs(self.settings, presolve=self._presolve(restriction.matrix.shape[1]),
-                                     time_limit=max(1e-3, share))
-                self._handover += hi.pass_model(highs, restriction.matrix, restriction.task, restriction.integer)
-                run = hi.run(highs, mip=True)
+                run, handover = hi.solve_restriction(self.settings, restriction, time_limit=max(1e-3, share),
+                                                     presolve=self._presolve(restriction.matrix.shape[1]))
+                self._handover += handover
                 steps.append(f"repair[{int(chosen.sum()) if count < free else free} parcels] {run.seconds:.2f}s "
                              f"{run.status}")
                 whole = run if count >= free else None
