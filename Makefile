@@ -39,7 +39,7 @@ test: $(STAMP) $(SYSTEM_STAMP)
 # The real large-scale instances, built from the data packages on first use.
 REAL := instances/inner-mongolia/scenario.toml instances/china/scenario.toml
 instances/%/scenario.toml: | $(STAMP)
-	$(BIN)/python -m instances.landcover $* --out instances/$* --force
+	$(BIN)/python -m landalloc.instances.landcover $* --out instances/$* --force
 
 bench: $(STAMP) $(REAL)
 	$(BIN)/python -m benchmarks.run

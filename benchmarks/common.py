@@ -11,15 +11,15 @@ from typing import Any
 
 import pandas as pd
 
-from models import Problem, compile_problem, parse_scenario
-from models.parcels import validate_parcels
+from landalloc.models import Problem, compile_problem, parse_scenario
+from landalloc.models.parcels import validate_parcels
 
 RESULTS = Path(__file__).parent / "results"
 
 
 def synthetic_parcels(n: int, seed: int = 0):
     """A validated synthetic county of n grid parcels and its scenario."""
-    from instances import generate_county
+    from landalloc.instances import generate_county
 
     parcels, scenario = generate_county(n, seed)
     chosen = parse_scenario(scenario)

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.common import built_instances, median_seconds, synthetic_parcels, write_table
-from models import Instance, compile_problem, evaluate
+from landalloc.models import Instance, compile_problem, evaluate
 
 POPULATION = 100
 

@@ -13,9 +13,9 @@ import time
 import numpy as np
 
 from benchmarks.common import write_table
-from models import Instance
-from optimizer.distributed import cluster
-from optimizer.milp.grid_tasks import distributed_front
+from landalloc.models import Instance
+from landalloc.optimizer.distributed import cluster
+from landalloc.optimizer.milp.grid_tasks import distributed_front
 
 
 def main() -> None:

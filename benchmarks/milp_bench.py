@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.common import RESULTS, built_instances, synthetic_problem, write_table
-from models import Instance, Problem, evaluate
+from landalloc.models import Instance, Problem, evaluate
 
 GRACE = 30.0
 """Seconds a child may overrun its own time limit before it is killed."""
@@ -53,7 +53,7 @@ COMBINED_LIMIT = 60.0
 
 # -- measurements (each runs in a child process) -------------------------------------------------
 def direct(problem: Problem, objective: str = "efficiency", time_limit: float | None = None) -> dict[str, Any]:
-    from optimizer import milp
+    from landalloc.optimizer import milp
 
     s = milp.solve(problem, objective, time_limit=time_limit)
     return _row(s.build_seconds, s.handover_seconds, s.solve_seconds, s.seconds, s.status, s.gap, s.objective,
@@ -62,7 +62,7 @@ def direct(problem: Problem, objective: str = "efficiency", time_limit: float | 
 
 def pyomo(problem: Problem, objective: str = "efficiency", time_limit: float | None = None) -> dict[str, Any]:
     """The same model as a Pyomo model, solved by Pyomo's HiGHS interface with HiGHS defaults."""
-    from optimizer import milp
+    from landalloc.optimizer import milp
 
     try:
         s = milp.solve(problem, objective, time_limit=time_limit, engine="pyomo")
@@ -74,9 +74,9 @@ def pyomo(problem: Problem, objective: str = "efficiency", time_limit: float | N
 
 def combined(problem: Problem, engine: str, time_limit: float) -> dict[str, Any]:
     """max efficiency / |efficiency today| + compactness / |compactness today| (both > 0)."""
-    from optimizer.milp.build import formulate
-    from optimizer.milp.session import Session
-    from optimizer.milp.settings import Settings
+    from landalloc.optimizer.milp.build import formulate
+    from landalloc.optimizer.milp.session import Session
+    from landalloc.optimizer.milp.settings import Settings
 
     start = time.perf_counter()
     today = evaluate(problem, problem.current_layout)
@@ -86,7 +86,7 @@ def combined(problem: Problem, engine: str, time_limit: float) -> dict[str, Any]
     build = time.perf_counter() - start
     settings = Settings(time_limit=time_limit, engine=engine)
     if engine == "pyomo":
-        from optimizer.milp.pyomo_model import solve_with_pyomo
+        from landalloc.optimizer.milp.pyomo_model import solve_with_pyomo
 
         outcome = solve_with_pyomo(form, task, settings)
         build += outcome.model_seconds
@@ -100,9 +100,9 @@ def combined(problem: Problem, engine: str, time_limit: float) -> dict[str, Any]
 
 def lp_ipm(problem: Problem) -> dict[str, Any]:
     """The LP relaxation of the efficiency model, arrays handed to HiGHS, solved by IPM."""
-    from optimizer.milp import highs as hi
-    from optimizer.milp.build import formulate
-    from optimizer.milp.settings import Settings
+    from landalloc.optimizer.milp import highs as hi
+    from landalloc.optimizer.milp.build import formulate
+    from landalloc.optimizer.milp.settings import Settings
 
     start = time.perf_counter()
     form = formulate(problem, ["efficiency"])
@@ -118,9 +118,9 @@ def lp_ipm(problem: Problem) -> dict[str, Any]:
 
 def highs_defaults(problem: Problem, presolve: str, time_limit: float) -> dict[str, Any]:
     """The full efficiency MILP handed over as arrays, then HiGHS's own MIP (no LP-first)."""
-    from optimizer.milp import highs as hi
-    from optimizer.milp.build import formulate
-    from optimizer.milp.settings import Settings, relative_gap
+    from landalloc.optimizer.milp import highs as hi
+    from landalloc.optimizer.milp.build import formulate
+    from landalloc.optimizer.milp.settings import Settings, relative_gap
 
     start = time.perf_counter()
     form = formulate(problem, ["efficiency"])
@@ -136,7 +136,7 @@ def highs_defaults(problem: Problem, presolve: str, time_limit: float) -> dict[s
 
 def front(reuse: bool, problem: Problem | None = None, objectives: tuple[str, ...] = ("efficiency", "equity")
           ) -> dict[str, Any]:
-    from optimizer import milp
+    from landalloc.optimizer import milp
 
     if problem is None:
         problem = Instance.load(Path(__file__).resolve().parent.parent / "instances" / "demo").compile()
@@ -216,9 +216,9 @@ def median_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def polygon_problem(n: int, seed: int) -> Problem:
     """A synthetic county of irregular (Voronoi) parcels: unequal areas, shared-edge adjacency."""
-    from instances import generate_county
-    from models import compile_problem, parse_scenario
-    from models.parcels import validate_parcels
+    from landalloc.instances import generate_county
+    from landalloc.models import compile_problem, parse_scenario
+    from landalloc.models.parcels import validate_parcels
 
     parcels, scenario = generate_county(n, seed, shape="polygons")
     chosen = parse_scenario(scenario)

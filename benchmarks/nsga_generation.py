@@ -3,7 +3,7 @@
     python -m benchmarks.nsga_generation --parcels 250000 --pop 100 --generations 5
 
 Part 1 runs ``nsga.explore`` with timers around each step (crossover, mutation, repair,
-improvement, duplicate check, evaluation, survival). Part 2 times ``models.evaluate`` on an
+improvement, duplicate check, evaluation, survival). Part 2 times ``landalloc.models.evaluate`` on an
 offspring-like population (all objectives, and only the two the run explores) and each of its
 terms; the area-proportional terms share one bincount per layout, timed on its own.
 """
@@ -20,10 +20,10 @@ from collections import defaultdict
 import numpy as np
 
 from benchmarks.common import synthetic_problem, write_table
-from models import evaluate
-from models import evaluation as ev
-from optimizer import nsga
-from optimizer.nsga import moves, operators, problem as land_problem
+from landalloc.models import evaluate
+from landalloc.models import evaluation as ev
+from landalloc.optimizer import nsga
+from landalloc.optimizer.nsga import moves, operators, problem as land_problem
 from pymoo.operators.survival.rank_and_crowding import RankAndCrowding
 
 CLOCK: dict[str, float] = defaultdict(float)
@@ -53,7 +53,7 @@ def generation_split(problem, pop: int, generations: int) -> tuple[dict[str, flo
     timed(moves.Moves, "repair", "repair of offspring")
     timed(moves.Moves, "improve", "improvement (incl. its repair)")
     timed(operators.FingerprintDuplicates, "_do", "duplicate check")
-    timed(land_problem.LandUseProblem, "_evaluate", "evaluate (models.evaluate)")
+    timed(land_problem.LandUseProblem, "_evaluate", "evaluate (landalloc.models.evaluate)")
     timed(RankAndCrowding, "do", "survival (rank and crowding)")
     front = nsga.explore(problem, ["efficiency", "ecology"], pop_size=pop, generations=0, seed=1, progress=False)
     initial = dict(CLOCK)

@@ -1,6 +1,6 @@
 """NSGA-II front quality against the exact MILP front: hypervolume ratio against time.
 
-For each objective pair, the exact front comes from ``optimizer.milp.pareto`` (AUGMECON2,
+For each objective pair, the exact front comes from ``landalloc.optimizer.milp.pareto`` (AUGMECON2,
 ``--points`` grid points; a plain ε-constraint sweep through ``scipy.optimize.milp`` stands in
 where that engine is missing). Both fronts are normalised by the MILP payoff table (best = 0, worst = 1) and
 their hypervolumes taken with reference point 1.1. NSGA-II runs twice: as the default run
@@ -22,11 +22,11 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from benchmarks.common import synthetic_problem, write_table
-from models import Problem, evaluate
-from models.scenario import OBJECTIVES
-from optimizer import nsga
-from optimizer.nsga.archive import Normalisation
-from optimizer.nsga.problem import fingerprint
+from landalloc.models import Problem, evaluate
+from landalloc.models.scenario import OBJECTIVES
+from landalloc.optimizer import nsga
+from landalloc.optimizer.nsga.archive import Normalisation
+from landalloc.optimizer.nsga.problem import fingerprint
 
 PAIRS = (("efficiency", "equity"), ("efficiency", "ecology"))
 
@@ -34,7 +34,7 @@ PAIRS = (("efficiency", "equity"), ("efficiency", "ecology"))
 def exact_front(problem: Problem, pair: tuple[str, str], points: int, time_limit: float) -> dict:
     """Payoff table and ε-constraint front (layouts) of two maximised objectives."""
     try:
-        from optimizer.milp import pareto  # the project's engine, once it exists
+        from landalloc.optimizer.milp import pareto  # the project's engine, once it exists
 
         front = pareto(problem, list(pair), points=points, time_limit=time_limit, progress=False)
         layouts = front.layouts
@@ -46,7 +46,7 @@ def exact_front(problem: Problem, pair: tuple[str, str], points: int, time_limit
 
 
 def _epsilon_sweep(problem: Problem, pair: tuple[str, str], points: int, time_limit: float) -> np.ndarray:
-    from optimizer.milp.formulation import formulate
+    from landalloc.optimizer.milp.formulation import formulate
 
     form = formulate(problem, list(pair))
     f1, f2 = (form.objectives[o] for o in pair)
@@ -96,7 +96,7 @@ def run(n: int, seed: int, time_limit: float, points: int, milp_limit: float, po
         pairs=PAIRS, cache: str | None = None, seeding=("default", "payoff extremes"),
         instance: str | None = None) -> list[dict]:
     if instance is not None:
-        from models import Instance
+        from landalloc.models import Instance
 
         problem = Instance.load(instance).compile()
         n = f"{Path(instance).name} ({problem.n_parcels})"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from instances.synthetic import generate_county, synthetic_readme, write_instance
-from models.errors import InputError
+from landalloc.instances.synthetic import generate_county, synthetic_readme, write_instance
+from landalloc.models.errors import InputError
 
 __all__ = ["bundled", "generate_county", "synthetic_readme", "write_instance"]
 

@@ -1,6 +1,6 @@
 """The hand-made ``tiny`` instance: 12 parcels, 4 uses, small enough to enumerate every layout.
 
-Run ``python -m instances.handmade`` to rebuild ``instances/tiny`` from this file.
+Run ``python -m landalloc.instances.handmade`` to rebuild ``instances/tiny`` from this file.
 """
 
 from __future__ import annotations
@@ -80,13 +80,13 @@ the western district plus two eastern parcels. The western district must house 4
 It exists for the tests: its nine free parcels allow few enough layouts (at most 4^9) to
 enumerate them all, so solvers' optima and Pareto fronts can be checked against brute force.
 
-Made by `python -m instances.handmade` from `instances/handmade.py`; suitabilities are drawn
+Made by `python -m landalloc.instances.handmade` from `instances/handmade.py`; suitabilities are drawn
 with a fixed seed (7) and rounded to two decimals, then raised to at least 0.8 for today's use.
 """
 
 
 if __name__ == "__main__":
-    from instances.synthetic import write_instance
+    from landalloc.instances.synthetic import write_instance
 
     parcels, scenario = tiny_county()
     write_instance(parcels, scenario, Path(__file__).parent / "tiny", README, force=True)

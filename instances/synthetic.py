@@ -23,10 +23,10 @@ from scipy.ndimage import gaussian_filter, gaussian_filter1d
 from scipy.special import expit
 from scipy.spatial import cKDTree
 
-from models.errors import InputError
-from models.files import atomic_folder
-from models.landuse import DEFAULT_LAND_USES
-from models.scenario import NATURAL_SENSE, Rules, parse_scenario
+from landalloc.models.errors import InputError
+from landalloc.models.files import atomic_folder
+from landalloc.models.landuse import DEFAULT_LAND_USES
+from landalloc.models.scenario import NATURAL_SENSE, Rules, parse_scenario
 
 CRS = "EPSG:32649"
 """WGS 84 / UTM zone 49N: metres, and the zone that covers Ordos."""
@@ -392,7 +392,7 @@ def synthetic_readme(parcels: gpd.GeoDataFrame, scenario: dict[str, Any]) -> str
                       for c in CODES)
     return (f"# {scenario['name']}\n\n{scenario['description']}\n\n"
             "Synthetic data: terrain, river, towns, villages, suitability, residents and zoning are drawn "
-            "by `instances.synthetic.generate_county`; nothing here describes a real place. "
+            "by `landalloc.instances.synthetic.generate_county`; nothing here describes a real place. "
             f"{len(parcels):,} parcels in {parcels.crs.to_string()}, "
             f"{parcels['district'].nunique()} townships, {parcels['pop'].sum():,.0f} residents.\n\n"
             "Use it to test and benchmark the optimiser: the quotas bind for a plan that urbanises, "

@@ -10,15 +10,15 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from models.errors import InfeasibleError, InputError, first_ids
-from models.landuse import CROPLAND, SERVICE, URBAN
-from models.problem import Problem
-from models.scenario import GROUPS, Scenario
-from models.spatial import adjacency, catchments
+from landalloc.models.errors import InfeasibleError, InputError, first_ids
+from landalloc.models.landuse import CROPLAND, SERVICE, URBAN
+from landalloc.models.problem import Problem
+from landalloc.models.scenario import GROUPS, Scenario
+from landalloc.models.spatial import adjacency, catchments
 
 
 def compile_problem(parcels: gpd.GeoDataFrame, scenario: Scenario, name: str = "") -> Problem:
-    """Turn validated parcels (see :func:`models.parcels.validate_parcels`) into a Problem.
+    """Turn validated parcels (see :func:`landalloc.models.parcels.validate_parcels`) into a Problem.
 
     Raises :class:`InfeasibleError` when some parcel has no allowed use at all, naming the
     parcels and the rules that exclude every use.

@@ -26,9 +26,9 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from models.errors import InputError
-from models.problem import Problem
-from models.scenario import OBJECTIVES
+from landalloc.models.errors import InputError
+from landalloc.models.problem import Problem
+from landalloc.models.scenario import OBJECTIVES
 
 TOLERANCE = 1e-6
 """Relative tolerance of feasibility: violation <= TOLERANCE * max(1, |bound|)."""

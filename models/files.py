@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from models.errors import InputError
+from landalloc.models.errors import InputError
 
 
 @contextmanager

@@ -10,11 +10,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from models.compile import compile_problem
-from models.errors import InputError, first_ids
-from models.parcels import RASTER_SUFFIXES, VECTOR_SUFFIXES, read_parcels, validate_parcels
-from models.problem import Problem
-from models.scenario import Scenario, load_scenario
+from landalloc.models.compile import compile_problem
+from landalloc.models.errors import InputError, first_ids
+from landalloc.models.parcels import RASTER_SUFFIXES, VECTOR_SUFFIXES, read_parcels, validate_parcels
+from landalloc.models.problem import Problem
+from landalloc.models.scenario import Scenario, load_scenario
 
 PARCEL_FILES = ("parcels.gpkg", "parcels.parquet", "parcels.shp", "landuse.tif")
 

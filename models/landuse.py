@@ -18,7 +18,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Group = Literal["agricultural", "ecological", "construction"]
 
@@ -29,13 +31,23 @@ class LandUse(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     code: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="short code; parcels use suit_<code>")
-    name_en: str
-    name_zh: str
+    name_en: str = Field("", description="English name; the Chinese name or the code when not given")
+    name_zh: str = Field("", description="Chinese name; the English name or the code when not given")
     group: Group
     benefit: float = Field(ge=0, description="10^4 CNY per ha per year")
     esv: float = Field(ge=0, description="ecosystem-service value, 10^4 CNY per ha per year")
     color: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
     reference: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _names(cls, data: Any) -> Any:
+        """A planner outside China has no Chinese name (and may have no English one): the other name, or the
+        code, stands in, so every label has text."""
+        if isinstance(data, dict):
+            en, zh, code = data.get("name_en") or "", data.get("name_zh") or "", data.get("code", "")
+            data = {**data, "name_en": en or zh or code, "name_zh": zh or en or code}
+        return data
 
 
 DEFAULT_LAND_USES: tuple[LandUse, ...] = (

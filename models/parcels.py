@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from models.errors import InputError, first_ids
+from landalloc.models.errors import InputError, first_ids
 
 FLAGS: tuple[str, ...] = ("farmland", "eco_redline", "urban_boundary")
 VECTOR_SUFFIXES = (".gpkg", ".parquet", ".geoparquet", ".shp", ".geojson", ".fgb")
@@ -42,7 +42,7 @@ def required_columns(codes: Sequence[str]) -> list[str]:
 def read_parcels(path: str | Path, codes: Sequence[str]) -> gpd.GeoDataFrame:
     """Read parcels from GeoPackage, GeoParquet, Shapefile, GeoJSON or a land-use GeoTIFF.
 
-    A GeoTIFF is read by :func:`models.raster.read_raster_parcels` (cells become parcels).
+    A GeoTIFF is read by :func:`landalloc.models.raster.read_raster_parcels` (cells become parcels).
     The table is returned as read; call :func:`validate_parcels` before using it.
     """
     path = Path(path)
@@ -50,7 +50,7 @@ def read_parcels(path: str | Path, codes: Sequence[str]) -> gpd.GeoDataFrame:
         raise InputError(f"{path}: parcel file not found")
     suffix = path.suffix.lower()
     if suffix in RASTER_SUFFIXES:
-        from models.raster import read_raster_parcels
+        from landalloc.models.raster import read_raster_parcels
 
         return read_raster_parcels(path, codes)
     if suffix not in VECTOR_SUFFIXES:

@@ -33,10 +33,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from models.errors import InfeasibleError, first_ids
-from models.evaluation import TOLERANCE
-from models.problem import Problem
-from models.scenario import GROUPS, OBJECTIVES
+from landalloc.models.errors import InfeasibleError, first_ids
+from landalloc.models.evaluation import TOLERANCE
+from landalloc.models.problem import Problem
+from landalloc.models.scenario import GROUPS, OBJECTIVES
 
 MAX_SUBSETS_OF = 12
 """Quota rows up to which check 3 tries every disjoint subset (2^12 sets); above, single rows."""
@@ -55,7 +55,7 @@ class Finding:
 
     Attributes
     ----------
-    rule : the constraint or datum concerned, named as :func:`models.evaluate` names
+    rule : the constraint or datum concerned, named as :func:`landalloc.models.evaluate` names
         constraints (``quota_min[crop]``, ``population[T01]``, ``cropland_balance``), or
         ``quotas``, ``joint``, ``use[<code>]``, ``objective[<name>]``, ``parcels``.
     severity : ``"error"`` (no layout can be feasible) or ``"warning"``.

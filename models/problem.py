@@ -1,7 +1,7 @@
 """The one numeric problem every engine reads: arrays and sparse matrices, nothing else.
 
 Linear pieces of the model are stored as per-(parcel, use) coefficient matrices so that the
-MILP builder and :func:`models.evaluate.evaluate` read the very same numbers: a layout's value
+MILP builder and :func:`landalloc.models.evaluate.evaluate` read the very same numbers: a layout's value
 of a linear term is ``coef[i, layout[i]]`` summed over parcels, and the MILP's is
 ``sum(coef[i, k] * x[i, k])``.
 """
@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import scipy.sparse as sp
 
-from models.landuse import LandUse
+from landalloc.models.landuse import LandUse
 
 
 @dataclass(frozen=True, eq=False, repr=False)

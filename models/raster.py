@@ -19,7 +19,7 @@ import rasterio
 import shapely
 from rasterio.errors import RasterioError
 
-from models.errors import InputError, first_ids
+from landalloc.models.errors import InputError, first_ids
 
 OPTIONAL = ("district", "pop", "farmland", "eco_redline", "urban_boundary", "crop_quality")
 ZONES = ("farmland", "eco_redline", "urban_boundary")

@@ -15,8 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from models.errors import InputError
-from models.landuse import DEFAULT_LAND_USES, LandUse
+from landalloc.models.errors import InputError
+from landalloc.models.landuse import DEFAULT_LAND_USES, LandUse
 
 OBJECTIVES: tuple[str, ...] = ("efficiency", "equity", "ecology", "compactness", "change")
 """Every objective the model knows, in the order ``evaluate`` returns them."""
@@ -66,10 +66,12 @@ class Rules(_Strict):
 
 
 class District(_Strict):
-    """A township or village: urban or rural, and the population it must house."""
+    """A township or village: urban or rural, the population it must house, and its names."""
 
     kind: Literal["urban", "rural"] = "rural"
     population_target: float | None = Field(None, ge=0)
+    name_en: str | None = None
+    name_zh: str | None = None
 
 
 class Population(_Strict):
@@ -109,6 +111,14 @@ class Scenario(_Strict):
     def codes(self) -> list[str]:
         return [u.code for u in self.land_use]
 
+    def district_name(self, district: str, language: Literal["en", "zh"] = "en") -> str:
+        """A district's name in ``language``; the other language's, or its id, when not given."""
+        entry = self.districts.get(district)
+        if entry is None:
+            return district
+        first, second = (entry.name_en, entry.name_zh) if language == "en" else (entry.name_zh, entry.name_en)
+        return first or second or district
+
     @model_validator(mode="after")
     def _references(self) -> Scenario:
         codes = self.codes
@@ -137,7 +147,7 @@ def _quotas_agree(quotas: dict[str, Quota], uses: list[LandUse]) -> None:
     """Minimum quotas of uses must fit under the maximum of their group (the same hectares).
 
     Quotas that need the parcels (the county's area, what the rules allow) are checked by
-    :func:`models.presolve.presolve_check`.
+    :func:`landalloc.models.presolve.presolve_check`.
     """
     for group in GROUPS:
         cap = quotas.get(group, Quota()).max

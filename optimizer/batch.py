@@ -1,6 +1,6 @@
 """Many scenarios of one instance: one result folder each, a summary table, one comparison.
 
-Each scenario is a task (compile + solve) on the Dask layer of :mod:`optimizer.distributed`;
+Each scenario is a task (compile + solve) on the Dask layer of :mod:`landalloc.optimizer.distributed`;
 the parcels are loaded and validated once and scattered to the workers.
 """
 
@@ -13,10 +13,10 @@ from typing import Any
 
 import pandas as pd
 
-from models import Instance, load_scenario
-from models.files import atomic_folder
-from optimizer.distributed import cluster, map_tasks
-from optimizer.front import ParetoFront
+from landalloc.models import Instance, load_scenario
+from landalloc.models.files import atomic_folder
+from landalloc.optimizer.distributed import cluster, map_tasks
+from landalloc.optimizer.front import ParetoFront
 
 
 def run_batch(instance: str | Path, scenarios: Sequence[str | Path], out: str | Path, method: str = "milp",
@@ -54,7 +54,7 @@ def run_batch(instance: str | Path, scenarios: Sequence[str | Path], out: str | 
         summary.to_csv(tmp / "summary.csv", index=False)
         comparable = len({tuple(f.objectives) for f in fronts}) == 1 and all(len(f) for f in fronts)
         if comparable and len(fronts) > 1:
-            from optimizer.report import compare
+            from landalloc.optimizer.report import compare
 
             compare([tmp / n for n in names], out=tmp / "comparison", names=names)
     return summary
@@ -65,9 +65,9 @@ def _solve_scenario(base: Instance, scenario: Any, name: str, method: str, objec
     problem = Instance(base.parcels, scenario, base.path).compile()
     chosen = list(objectives or problem.objectives)
     if method == "milp":
-        from optimizer import milp
+        from landalloc.optimizer import milp
 
         return milp.pareto(problem, chosen, progress=False, **options)
-    from optimizer import nsga
+    from landalloc.optimizer import nsga
 
     return nsga.explore(problem, chosen, progress=False, **options)

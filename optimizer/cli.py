@@ -15,12 +15,12 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from models import Instance, LandallocError, Problem, evaluate
-from optimizer.console import evaluation_summary, instance_summary
-from optimizer.distributed import cluster
+from landalloc.models import Instance, LandallocError, Problem, evaluate
+from landalloc.optimizer.console import evaluation_summary, instance_summary
+from landalloc.optimizer.distributed import cluster
 
 if TYPE_CHECKING:
-    from optimizer.milp import Point
+    from landalloc.optimizer.milp import Point
 
 app = typer.Typer(help="Multi-objective land-use allocation for territorial spatial planning.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -36,7 +36,7 @@ FixGeometries = Annotated[bool, typer.Option(
 def demo(out: Annotated[Path, typer.Option(help="folder for the demo's results (a new one each run)")] = Path("results"),
          solve: Annotated[bool, typer.Option(help="run the MILP and NSGA-II after the summary")] = True) -> None:
     """Load the bundled demo county, evaluate today's layout, then trade efficiency against equity."""
-    from instances import bundled
+    from landalloc.instances import bundled
 
     path = bundled("demo")
     console.rule(f"landalloc demo: {path.name}")
@@ -46,8 +46,8 @@ def demo(out: Annotated[Path, typer.Option(help="folder for the demo's results (
     evaluation_summary(console, problem, evaluate(problem, problem.current_layout), "Current layout")
     if not solve:
         return
-    from optimizer import milp, nsga
-    from optimizer.report import compare
+    from landalloc.optimizer import milp, nsga
+    from landalloc.optimizer.report import compare
 
     objectives = ["efficiency", "equity"]
     folder = _new_folder(out / "demo")
@@ -84,7 +84,7 @@ def check(instance: Annotated[Path, typer.Argument(help="instance folder or parc
           fix_geometries: FixGeometries = False) -> None:
     """Evaluate a layout, or verify a result folder: exit 0 feasible/verified, 1 not, 2 bad input."""
     if layout.is_dir():
-        from optimizer.verify import verify_result
+        from landalloc.optimizer.verify import verify_result
 
         report = verify_result(layout, instance=instance, scenario=scenario, fix_geometries=fix_geometries)
         console.print(report.table().to_string(index=False, float_format=lambda v: f"{v:.3g}"))
@@ -133,7 +133,7 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
     Ctrl-C stops the run: the points finished so far are written to --out, marked partial in
     run.json, and the command exits with code 130; --resume DIR continues such a run.
     """
-    from models.errors import InputError
+    from landalloc.models.errors import InputError
 
     if method not in ("milp", "nsga2"):
         raise InputError(f"--method must be 'milp' or 'nsga2', not '{method}'")
@@ -146,7 +146,7 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
     if resume is not None and method == "nsga2" and (distributed or restarts > 1):
         raise InputError("--resume continues one NSGA run from its checkpoint; drop --restarts, --workers "
                          "and --scheduler")
-    from models.presolve import require_feasible_bounds
+    from landalloc.models.presolve import require_feasible_bounds
 
     loaded = load_instance(instance, scenario, fix_geometries)
     problem = loaded.compile()
@@ -158,19 +158,19 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
     started = time.perf_counter()
     files: dict[str, Path] = {}
     if method == "milp" and distributed:
-        from optimizer.milp.grid_tasks import distributed_front
+        from landalloc.optimizer.milp.grid_tasks import distributed_front
 
         with cluster(workers, scheduler) as client:
             front = distributed_front(problem, chosen, points=points, client=client, time_limit=time_limit,
                                       gap=gap, seed=seed, on_point=point_line, resume=resume)
     elif method == "milp":
-        from optimizer import milp
+        from landalloc.optimizer import milp
 
         front = milp.pareto(problem, chosen, points=points, time_limit=time_limit, gap=gap, seed=seed,
                             on_point=point_line, resume=resume)
     else:
-        from optimizer import nsga
-        from optimizer.nsga.restarts import explore_restarts
+        from landalloc.optimizer import nsga
+        from landalloc.optimizer.nsga.restarts import explore_restarts
 
         if generations is None and time_limit is None:
             generations = 200
@@ -229,8 +229,8 @@ def point_line(point: Point) -> None:
 def check_resumable(folder: Path, instance: Instance, method: str, objectives: list[str], seed: int,
                     size: int) -> None:
     """Refuse to resume a run with other inputs or settings (run.json records them)."""
-    from models.errors import InputError
-    from optimizer.front import jsonable
+    from landalloc.models.errors import InputError
+    from landalloc.optimizer.front import jsonable
 
     path = folder / "run.json"
     if not path.is_file():
@@ -298,8 +298,8 @@ def batch(scenarios: Annotated[list[Path], typer.Argument(help="scenario.toml fi
           scheduler: Annotated[str | None, typer.Option(help="address of a Dask scheduler")] = None,
           force: Annotated[bool, typer.Option(help="replace an existing folder")] = False) -> None:
     """Solve several scenarios of one instance: a result folder each, a summary and a comparison."""
-    from models.errors import InputError
-    from optimizer.batch import run_batch
+    from landalloc.models.errors import InputError
+    from landalloc.optimizer.batch import run_batch
 
     if method not in ("milp", "nsga2"):
         raise InputError(f"--method must be 'milp' or 'nsga2', not '{method}'")
@@ -316,7 +316,7 @@ def batch(scenarios: Annotated[list[Path], typer.Argument(help="scenario.toml fi
 @app.command("report")
 def report_command(folder: Annotated[Path, typer.Argument(help="result folder of landalloc solve")]) -> None:
     """(Re)write the charts, maps, tables and report.html of a result folder."""
-    from optimizer.report import write_report
+    from landalloc.optimizer.report import write_report
 
     written = write_report(folder)
     console.print(f"wrote {len(written)} files; open {folder / 'report.html'}")
@@ -327,7 +327,7 @@ def compare_command(folders: Annotated[list[Path], typer.Argument(help="result f
                     out: Annotated[Path, typer.Option(help="folder for the comparison")],
                     force: Annotated[bool, typer.Option(help="replace an existing folder")] = False) -> None:
     """Compare fronts: hypervolume, IGD, additive epsilon and coverage, with charts."""
-    from optimizer.report import compare
+    from landalloc.optimizer.report import compare
 
     result = compare(folders, out=out, force=force)
     console.print(result.to_markdown())
@@ -341,8 +341,8 @@ def generate(parcels: Annotated[int, typer.Option(min=100, help="number of parce
              shape: Annotated[str, typer.Option(help="grid or polygons")] = "grid",
              force: Annotated[bool, typer.Option(help="replace an existing folder")] = False) -> None:
     """Generate a synthetic county (terrain, river, towns, villages, zoning, feasible quotas)."""
-    from instances import generate_county, synthetic_readme, write_instance
-    from models.errors import InputError
+    from landalloc.instances import generate_county, synthetic_readme, write_instance
+    from landalloc.models.errors import InputError
 
     if shape not in ("grid", "polygons"):
         raise InputError(f"--shape must be 'grid' or 'polygons', not '{shape}'")
@@ -366,7 +366,7 @@ def from_landcover_command(
         residents: Annotated[float | None, typer.Option(help="census total of residents")] = None,
         force: Annotated[bool, typer.Option(help="replace an existing folder")] = False) -> None:
     """Build an instance from a land-cover raster (docs/real-data.md)."""
-    from instances.landcover import from_landcover
+    from landalloc.instances.landcover import from_landcover
 
     built = from_landcover(raster, bbox=bbox, classes=classes, resolution=resolution, boundary=boundary,
                            districts=districts, residents=residents, name=out.name, out=out, force=force)
@@ -378,7 +378,7 @@ def real_command(name: Annotated[str, typer.Argument(help="ordos, inner-mongolia
                  out: Annotated[Path, typer.Option(help="instance folder to create")],
                  force: Annotated[bool, typer.Option(help="replace an existing folder")] = False) -> None:
     """Build one of the project's real-land instances from its recipe."""
-    from instances.landcover import build_preset
+    from landalloc.instances.landcover import build_preset
 
     build_preset(name, out=out, force=force)
     console.print(f"wrote {out}")

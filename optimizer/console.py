@@ -7,9 +7,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from models import Evaluation, Instance, Problem
-from models.evaluation import area_by_use
-from models.scenario import NATURAL_SENSE, OBJECTIVES, UNITS
+from landalloc.models import Evaluation, Instance, Problem
+from landalloc.models.evaluation import area_by_use
+from landalloc.models.scenario import NATURAL_SENSE, OBJECTIVES, UNITS
 
 
 

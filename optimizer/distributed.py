@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from models.errors import InputError
+from landalloc.models.errors import InputError
 
 T = TypeVar("T")
 

@@ -1,7 +1,7 @@
 """A Pareto front: objective table, layouts and per-point metadata, from any engine.
 
 Every front is built through :meth:`ParetoFront.build`, which re-evaluates each layout with
-:func:`models.evaluate` and refuses (SolverError) an infeasible one unless the engine asks to
+:func:`landalloc.models.evaluate` and refuses (SolverError) an infeasible one unless the engine asks to
 report least-violating layouts explicitly marked infeasible. Files follow DESIGN.md section 3.
 """
 
@@ -19,12 +19,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from models import Problem, evaluate
-from models.errors import InputError, SolverError
-from models.evaluation import TOLERANCE
-from models.files import atomic_folder
-from models.landuse import LandUse
-from models.scenario import NATURAL_SENSE, OBJECTIVES
+from landalloc.models import Problem, evaluate
+from landalloc.models.errors import InputError, SolverError
+from landalloc.models.evaluation import TOLERANCE
+from landalloc.models.files import atomic_folder
+from landalloc.models.landuse import LandUse
+from landalloc.models.scenario import NATURAL_SENSE, OBJECTIVES
 
 POINT_COLUMNS = ("status", "gap", "seconds")
 VERSIONED = ("landalloc", "numpy", "scipy", "pyomo", "highspy", "pymoo", "geopandas", "shapely")
@@ -98,25 +98,25 @@ class ParetoFront:
         return f"ParetoFront({len(self)} points, {span})"
 
     def _repr_html_(self) -> str:
-        from optimizer.report import front_html
+        from landalloc.optimizer.report import front_html
 
         return front_html(self)
 
     def plot(self, others: tuple[ParetoFront, ...] | list[ParetoFront] = (), **options: Any):
         """The trade-off chart (matplotlib Figure), with other fronts overlaid."""
-        from optimizer.report import plot_front
+        from landalloc.optimizer.report import plot_front
 
         return plot_front(self, others, **options)
 
     def plot_layout(self, solution: str | int | None = None, **options: Any):
         """A map of one solution (id or index; default the knee point; "current" for today)."""
-        from optimizer.report import plot_layout
+        from landalloc.optimizer.report import plot_layout
 
         return plot_layout(self, solution, **options)
 
     def compare(self, *others: ParetoFront, names: list[str] | None = None):
         """Hypervolume, IGD, additive epsilon and coverage against other fronts."""
-        from optimizer.report import compare
+        from landalloc.optimizer.report import compare
 
         return compare([self, *others], names=names)
 
@@ -145,7 +145,7 @@ class ParetoFront:
     def to_file(self, out: str | Path, force: bool = False, report: bool = False,
                 problem: Problem | None = None, files: dict[str, Path] | None = None) -> Path:
         """Write front.csv, layouts.gpkg and run.json (and, with ``report``, the charts, maps,
-        tables and report.html of :func:`optimizer.report.write_report`) atomically into ``out``;
+        tables and report.html of :func:`landalloc.optimizer.report.write_report`) atomically into ``out``;
         ``files`` are copied in under the given names (e.g. an NSGA checkpoint, to resume from).
         """
         out = Path(out)
@@ -159,7 +159,7 @@ class ParetoFront:
                    "versions": versions(), "machine": machine()}
             (tmp / "run.json").write_text(json.dumps(run, indent=2, default=jsonable), encoding="utf-8")
             if report:
-                from optimizer.report import write_report
+                from landalloc.optimizer.report import write_report
 
                 write_report(tmp, problem=problem, front=self)
         return out

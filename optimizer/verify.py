@@ -3,7 +3,7 @@
 A result folder (DESIGN.md section 3) says which instance it solved (``run.json``:
 ``instance``, and the SHA-256 of every input file under ``inputs``). :func:`verify_result`
 reloads that instance, re-evaluates every layout of ``layouts.gpkg`` with
-:func:`models.evaluate` and compares with ``front.csv``. Nothing an engine wrote is trusted:
+:func:`landalloc.models.evaluate` and compares with ``front.csv``. Nothing an engine wrote is trusted:
 this is what ``landalloc check INSTANCE RESULT_DIR`` runs.
 """
 
@@ -18,10 +18,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from models import Instance, evaluate
-from models.errors import InputError, first_ids
-from models.instance import PARCEL_FILES
-from models.scenario import OBJECTIVES, parse_scenario
+from landalloc.models import Instance, evaluate
+from landalloc.models.errors import InputError, first_ids
+from landalloc.models.instance import PARCEL_FILES
+from landalloc.models.scenario import OBJECTIVES, parse_scenario
 
 RELATIVE_TOLERANCE = 1e-6
 """Objective values in front.csv must match re-evaluation to this relative tolerance."""
@@ -85,7 +85,7 @@ def verify_result(folder: str | Path, instance: str | Path | None = None, scenar
     folder : a result folder (front.csv, layouts.gpkg, run.json).
     instance : the instance to check against; default the one run.json names.
     scenario : another scenario file, as given to ``landalloc solve --scenario``.
-    fix_geometries : as in :meth:`models.Instance.load`.
+    fix_geometries : as in :meth:`landalloc.models.Instance.load`.
 
     Returns
     -------

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from instances.handmade import tiny_county
-from models import Instance, parse_scenario
-from models.parcels import validate_parcels
+from landalloc.instances.handmade import tiny_county
+from landalloc.models import Instance, parse_scenario
+from landalloc.models.parcels import validate_parcels
 
 
 @pytest.fixture(scope="session")

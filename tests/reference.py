@@ -1,13 +1,13 @@
 """A plain-Python reading of docs/model.md, written from the parcel table, not the compiled arrays.
 
-Slow and obvious on purpose: tests compare :func:`models.evaluate` (and every engine) with it.
+Slow and obvious on purpose: tests compare :func:`landalloc.models.evaluate` (and every engine) with it.
 """
 
 from __future__ import annotations
 
 import shapely
 
-from models.scenario import GROUPS, Scenario
+from landalloc.models.scenario import GROUPS, Scenario
 
 
 def reference_evaluate(parcels, scenario: Scenario, layout: list[str]) -> tuple[dict, dict]:

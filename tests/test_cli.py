@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from instances import bundled
+from landalloc.instances import bundled
 
 LANDALLOC = str(Path(sys.executable).parent / "landalloc")
 
@@ -68,7 +68,7 @@ def test_generate_is_deterministic_and_loadable(tmp_path):
         done = run("instance", "generate", "--parcels", "400", "--seed", "3", "--out", str(tmp_path / out / "c"))
         assert done.returncode == 0, done.stderr
     assert (tmp_path / "a/c/scenario.toml").read_bytes() == (tmp_path / "b/c/scenario.toml").read_bytes()
-    from models import Instance
+    from landalloc.models import Instance
 
     first, second = Instance.load(tmp_path / "a/c"), Instance.load(tmp_path / "b/c")
     pd.testing.assert_frame_equal(first.parcels, second.parcels)
@@ -89,8 +89,8 @@ def test_usage_errors_exit_2(args):
 def test_check_verifies_a_result_folder(tmp_path):
     import shutil
 
-    from models import Instance
-    from optimizer.front import ParetoFront
+    from landalloc.models import Instance
+    from landalloc.optimizer.front import ParetoFront
     from tests.test_verify import _feasible_layouts
 
     shutil.copytree(bundled("tiny"), tmp_path / "tiny")
@@ -116,8 +116,8 @@ def test_check_verifies_a_result_folder(tmp_path):
 def test_fix_geometries_option(tmp_path):
     import shapely
 
-    from instances.handmade import tiny_county
-    from instances.synthetic import write_instance
+    from landalloc.instances.handmade import tiny_county
+    from landalloc.instances.synthetic import write_instance
 
     parcels, scenario = tiny_county()
     x, y = parcels.geometry[4].bounds[:2]

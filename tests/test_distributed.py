@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models import evaluate
-from optimizer.distributed import cluster, map_tasks
+from landalloc.models import evaluate
+from landalloc.optimizer.distributed import cluster, map_tasks
 
 
 def _tasks(problem, count=6, seed=0):
@@ -65,7 +65,7 @@ def test_lost_worker_is_retried(tiny_problem, tmp_path, local_client):
 
 
 def test_bad_scheduler_address_is_an_input_error():
-    from models import InputError
+    from landalloc.models import InputError
 
     with pytest.raises(InputError, match="cannot connect"):
         with cluster(scheduler="tcp://127.0.0.1:9", timeout=1.0):
@@ -73,7 +73,7 @@ def test_bad_scheduler_address_is_an_input_error():
 
 
 def test_milp_front_is_the_same_serially_and_on_a_cluster(tiny_problem, local_client):
-    from optimizer.milp.grid_tasks import distributed_front
+    from landalloc.optimizer.milp.grid_tasks import distributed_front
 
     serial = distributed_front(tiny_problem, ["efficiency", "equity"], points=5)
     remote = distributed_front(tiny_problem, ["efficiency", "equity"], points=5, client=local_client)
@@ -83,7 +83,7 @@ def test_milp_front_is_the_same_serially_and_on_a_cluster(tiny_problem, local_cl
 
 
 def test_nsga_restarts_are_the_same_serially_and_on_a_cluster(tiny_problem, local_client):
-    from optimizer.nsga.restarts import explore_restarts
+    from landalloc.optimizer.nsga.restarts import explore_restarts
 
     options = {"pop_size": 12, "generations": 5}
     serial = explore_restarts(tiny_problem, ["efficiency", "ecology"], runs=2, **options)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models import InputError, evaluate
-from models.scenario import OBJECTIVES
+from landalloc.models import InputError, evaluate
+from landalloc.models.scenario import OBJECTIVES
 from tests.reference import reference_evaluate
 
 
@@ -65,7 +65,7 @@ def test_batch_equals_one_by_one(tiny_problem):
 
 
 def test_chunked_threads_equal_single_chunk(tiny_problem, monkeypatch):
-    from models import evaluation
+    from landalloc.models import evaluation
 
     layouts = _random_layouts(tiny_problem, 30, seed=3, allowed_only=False)
     whole = evaluate(tiny_problem, layouts)
@@ -100,7 +100,7 @@ def test_terms_that_do_not_factor_fall_back_to_gathers(tiny_problem):
     a term that does not (here a per-parcel ecology value) is gathered, with the same meaning."""
     import dataclasses
 
-    from models.evaluation import area_classes
+    from landalloc.models.evaluation import area_classes
 
     assert {"ecology", "change", "capacity"} <= set(area_classes(tiny_problem).columns)
     rng = np.random.default_rng(7)

@@ -2,7 +2,7 @@
 
 Instances are small synthetic counties (``generate_county(n, seed)``, 100-160 parcels, grids
 and polygons); scenarios draw quotas, rule switches, conversions, targets, coefficients and
-objectives at random. On every valid input :func:`models.evaluate` must agree with the
+objectives at random. On every valid input :func:`landalloc.models.evaluate` must agree with the
 plain-Python reference (``tests/reference.py``) and :func:`presolve_check` must neither crash
 nor call a plan impossible while some evaluated layout is feasible. Runs are reproducible
 (``derandomize=True``); the example counts are fixed below.
@@ -18,11 +18,11 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from instances.synthetic import generate_county
-from models import InfeasibleError, InputError, Instance, evaluate, parse_scenario
-from models.parcels import validate_parcels
-from models.presolve import presolve_check
-from models.scenario import GROUPS, NATURAL_SENSE, OBJECTIVES
+from landalloc.instances.synthetic import generate_county
+from landalloc.models import InfeasibleError, InputError, Instance, evaluate, parse_scenario
+from landalloc.models.parcels import validate_parcels
+from landalloc.models.presolve import presolve_check
+from landalloc.models.scenario import GROUPS, NATURAL_SENSE, OBJECTIVES
 from tests.reference import reference_evaluate
 
 EXAMPLES = 120
@@ -79,7 +79,7 @@ def scenarios(draw):
     scenario["objectives"] = {o: draw(st.sampled_from(["max", "min"])) if draw(st.booleans()) else NATURAL_SENSE[o]
                               for o in chosen}
     if draw(st.booleans()):
-        from models.landuse import DEFAULT_LAND_USES
+        from landalloc.models.landuse import DEFAULT_LAND_USES
 
         scenario["land_use"] = [{**u.model_dump(), "benefit": draw(st.floats(0, 50)), "esv": draw(st.floats(0, 20))}
                                 for u in DEFAULT_LAND_USES]

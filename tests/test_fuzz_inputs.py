@@ -22,12 +22,12 @@ import tomli_w
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from instances.handmade import tiny_county
-from instances.synthetic import generate_county
-from models import Instance, LandallocError, evaluate, load_scenario, parse_scenario
-from models.errors import InputError
-from models.parcels import validate_parcels
-from models.presolve import presolve_check
+from landalloc.instances.handmade import tiny_county
+from landalloc.instances.synthetic import generate_county
+from landalloc.models import Instance, LandallocError, evaluate, load_scenario, parse_scenario
+from landalloc.models.errors import InputError
+from landalloc.models.parcels import validate_parcels
+from landalloc.models.presolve import presolve_check
 
 TABLE_EXAMPLES = 300
 FILE_EXAMPLES = 30

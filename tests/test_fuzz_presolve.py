@@ -13,10 +13,10 @@ import numpy as np
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from instances.handmade import tiny_county
-from models import InfeasibleError, InputError, Instance, parse_scenario
-from models.parcels import validate_parcels
-from models.presolve import presolve_check
+from landalloc.instances.handmade import tiny_county
+from landalloc.models import InfeasibleError, InputError, Instance, parse_scenario
+from landalloc.models.parcels import validate_parcels
+from landalloc.models.presolve import presolve_check
 from tests.test_presolve import any_feasible
 
 EXAMPLES = 120

@@ -21,10 +21,10 @@ import shapely
 import tomli_w
 from rasterio.transform import from_origin
 
-from instances.handmade import CURRENT, tiny_county
-from instances.synthetic import write_instance
-from models import InfeasibleError, InputError, Instance, load_scenario, parse_scenario
-from models.parcels import validate_parcels
+from landalloc.instances.handmade import CURRENT, tiny_county
+from landalloc.instances.synthetic import write_instance
+from landalloc.models import InfeasibleError, InputError, Instance, load_scenario, parse_scenario
+from landalloc.models.parcels import validate_parcels
 
 ROOT = Path(__file__).resolve().parents[1]
 LANDALLOC = str(Path(sys.executable).parent / "landalloc")
@@ -594,7 +594,7 @@ def test_catalogue_lists_every_case():
 
 
 def test_polygonal_parts_keeps_area_only():
-    from models.parcels import polygonal_parts
+    from landalloc.models.parcels import polygonal_parts
 
     collection = shapely.GeometryCollection([shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(2, 2, 3, 3)]),
                                              shapely.LineString([(0, 0), (5, 5)])])

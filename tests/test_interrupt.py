@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from instances import bundled
-from models import Instance
+from landalloc.instances import bundled
+from landalloc.models import Instance
 from tests.test_cli import LANDALLOC, run
 
 OBJECTIVES = ["efficiency", "equity"]
@@ -95,7 +95,7 @@ def test_milp_front_interrupted_then_resumed(tmp_path):
     assert final["grid"]["reused"] >= 1 and final["resumed_from"] == str(out)
     assert json.loads((out / "run.json").read_text())["partial"] is True   # the partial result is kept
 
-    from optimizer import milp
+    from landalloc.optimizer import milp
 
     whole = milp.pareto(instance.compile(), OBJECTIVES, points=11, seed=1, progress=False)
     _same_front(_values(resumed), whole.values)
@@ -105,8 +105,8 @@ def _refuses_other_runs(out: Path, instance: Instance, args: list[str], tmp_path
     """``--resume`` names what differs from the run it would continue (checked in-process: fast)."""
     from typer.testing import CliRunner
 
-    from models import InputError
-    from optimizer.cli import app, check_resumable
+    from landalloc.models import InputError
+    from landalloc.optimizer.cli import app, check_resumable
 
     with pytest.raises(InputError, match="--objectives efficiency,equity .not efficiency,ecology.; --seed 1 .not 2."):
         check_resumable(out, instance, "milp", ["efficiency", "ecology"], 2, 11)
@@ -142,7 +142,7 @@ def test_nsga_run_interrupted_then_resumed_from_its_checkpoint(tmp_path):
     final = json.loads((resumed / "run.json").read_text())
     assert final["partial"] is False and final["generations"] == 15
 
-    from optimizer import nsga
+    from landalloc.optimizer import nsga
 
     problem = Instance.load(bundled("demo")).compile()
     whole = nsga.explore(problem, OBJECTIVES, pop_size=20, generations=15, seed=2, progress=False)
@@ -169,8 +169,8 @@ class _CtrlC:
     (("efficiency", "ecology", "equity"), {"points": 4, "method": "weighted"}),
 ])
 def test_resumed_front_equals_the_uninterrupted_one(tiny_problem, tmp_path, objectives, options):
-    from optimizer import milp
-    from optimizer.front import ParetoFront
+    from landalloc.optimizer import milp
+    from landalloc.optimizer.front import ParetoFront
 
     whole = milp.pareto(tiny_problem, list(objectives), gap=0, progress=False, **options)
     m = len(objectives)
@@ -191,7 +191,7 @@ def test_resumed_front_equals_the_uninterrupted_one(tiny_problem, tmp_path, obje
 
 
 def test_distributed_front_resumes_too(tiny_problem):
-    from optimizer.milp.grid_tasks import distributed_front
+    from landalloc.optimizer.milp.grid_tasks import distributed_front
 
     whole = distributed_front(tiny_problem, ["efficiency", "compactness"], points=5)
     partial = distributed_front(tiny_problem, ["efficiency", "compactness"], points=5, on_point=_CtrlC(4))
@@ -202,8 +202,8 @@ def test_distributed_front_resumes_too(tiny_problem):
 
 
 def test_resume_refuses_another_run(tiny, tiny_problem):
-    from models import InputError, parse_scenario
-    from optimizer import milp, nsga
+    from landalloc.models import InputError, parse_scenario
+    from landalloc.optimizer import milp, nsga
 
     partial = milp.pareto(tiny_problem, ["efficiency", "equity"], points=5, progress=False, on_point=_CtrlC(3))
     with pytest.raises(InputError, match="points = 5, not 7"):

@@ -15,11 +15,11 @@ import pytest
 import rasterio
 import shapely
 
-from instances.landcover import CHINA_ALBERS, TABLES, Rules, class_table, equal_area_crs, from_landcover
-from instances.landcover import derive, grid, plan
-from instances.landcover.classes import CODES, LAND_USES
-from models import Instance, evaluate
-from models.errors import InputError
+from landalloc.instances.landcover import CHINA_ALBERS, TABLES, Rules, class_table, equal_area_crs, from_landcover
+from landalloc.instances.landcover import derive, grid, plan
+from landalloc.instances.landcover.classes import CODES, LAND_USES
+from landalloc.models import Instance, evaluate
+from landalloc.models.errors import InputError
 
 WEST, NORTH, STEP = 109.0, 40.0, 0.05
 ROWS, COLS = 24, 30
@@ -196,7 +196,7 @@ def test_boundary_keeps_cells_whose_centre_is_inside(raster: str, tmp_path) -> N
 # ---------------------------------------------------------------- derived layers
 
 def test_command_line_strings_are_accepted(raster: str) -> None:
-    from instances.landcover.build import _check_bbox
+    from landalloc.instances.landcover.build import _check_bbox
 
     assert _check_bbox("109, 38.8, 110.5, 40") == (109.0, 38.8, 110.5, 40.0)
     with pytest.raises(InputError, match="bbox"):

@@ -17,12 +17,12 @@ import pandas as pd
 import pyproj
 import pytest
 
-from instances.landcover import CHINA_ALBERS, build_preset, grid
-from instances.landcover.derive import map_classes
-from instances.landcover.classes import class_table
-from instances.landcover.sources import CNMAPS_PACKAGE, MODIS_PACKAGE, available, division, modis_raster, subdivisions
-from models import Instance, evaluate
-from models.errors import InputError
+from landalloc.instances.landcover import CHINA_ALBERS, build_preset, grid
+from landalloc.instances.landcover.derive import map_classes
+from landalloc.instances.landcover.classes import class_table
+from landalloc.instances.landcover.sources import CNMAPS_PACKAGE, MODIS_PACKAGE, available, division, modis_raster, subdivisions
+from landalloc.models import Instance, evaluate
+from landalloc.models.errors import InputError
 
 ORDOS = Path(__file__).resolve().parents[1] / "instances" / "ordos"
 ALLOCATION_RULES = ["conversion", "basic_farmland", "eco_redline", "urban_boundary"]
@@ -135,7 +135,7 @@ def test_cnmaps_divisions_and_subdivisions() -> None:
                                                           "150624", "150625", "150626", "150627"]
     assert len(subdivisions(150000)) == 12
     assert subdivisions(110000)[0].adcode == "110101"  # a municipality: its districts
-    from instances.landcover.study_area import district_areas
+    from landalloc.instances.landcover.study_area import district_areas
 
     assert [a.name for a in district_areas("150602,150603", None, None)] == ["东胜区", "康巴什区"]
     with pytest.raises(InputError, match="6-digit"):

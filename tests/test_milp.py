@@ -8,14 +8,14 @@ import itertools
 import numpy as np
 import pytest
 
-from models import InfeasibleError, evaluate, parse_scenario
-from models.errors import InputError, SolverError
-from models.instance import Instance
-from models.parcels import validate_parcels
-from models.scenario import NATURAL_SENSE, OBJECTIVES
-from optimizer import milp
-from optimizer.milp.build import formulate
-from optimizer.milp.verify import verified_values
+from landalloc.models import InfeasibleError, evaluate, parse_scenario
+from landalloc.models.errors import InputError, SolverError
+from landalloc.models.instance import Instance
+from landalloc.models.parcels import validate_parcels
+from landalloc.models.scenario import NATURAL_SENSE, OBJECTIVES
+from landalloc.optimizer import milp
+from landalloc.optimizer.milp.build import formulate
+from landalloc.optimizer.milp.verify import verified_values
 
 RTOL = 1e-6
 
@@ -280,7 +280,7 @@ def test_bad_settings_name_the_parameter(tiny_problem):
 
 @pytest.fixture(scope="module")
 def county_problem():
-    from instances.synthetic import generate_county
+    from landalloc.instances.synthetic import generate_county
 
     parcels, scenario = generate_county(900, seed=3)
     chosen = parse_scenario(scenario)
@@ -290,7 +290,7 @@ def county_problem():
 # -- the pieces that make it fast ------------------------------------------------------------------
 @pytest.mark.parametrize("objective", ["efficiency", "equity", "change"])
 def test_column_generation_lp_equals_the_simplex_lp(county_problem, objective):
-    from optimizer.milp.session import Session
+    from landalloc.optimizer.milp.session import Session
 
     form = formulate(county_problem, [objective])
     task = form.task({objective: 1.0})
@@ -302,8 +302,8 @@ def test_column_generation_lp_equals_the_simplex_lp(county_problem, objective):
 
 
 def test_half_edge_relaxation_never_undervalues_a_layout(tiny_problem, exhaustive):
-    from optimizer.milp.pairs import PairRelaxation
-    from optimizer.milp.session import Session
+    from landalloc.optimizer.milp.pairs import PairRelaxation
+    from landalloc.optimizer.milp.session import Session
 
     form = formulate(tiny_problem, ["efficiency", "compactness"])
     task = form.task({"efficiency": 1.0, "compactness": 10.0})
@@ -323,7 +323,7 @@ def test_half_edge_relaxation_never_undervalues_a_layout(tiny_problem, exhaustiv
 def test_rows_of_equal_areas_are_rounded_to_their_step():
     import scipy.sparse as sp
 
-    from optimizer.milp.build import round_integral_rows
+    from landalloc.optimizer.milp.build import round_integral_rows
 
     matrix = sp.csr_matrix(np.array([[25.0, 25.0, 50.0, 0.0], [25.0, 0.0, 0.0, 0.5], [3750.0, 1000.0, 0.0, 0.0]]))
     integer = np.array([True, True, True, False])
@@ -334,8 +334,8 @@ def test_rows_of_equal_areas_are_rounded_to_their_step():
 
 
 def test_compactness_search_bounds_and_improves_on_tiny(tiny_problem, exhaustive, monkeypatch):
-    from optimizer.milp import session as session_module
-    from optimizer.milp.session import Session
+    from landalloc.optimizer.milp import session as session_module
+    from landalloc.optimizer.milp.session import Session
 
     form = formulate(tiny_problem, ["efficiency", "compactness"])
     task = form.task({"efficiency": 1.0, "compactness": 50.0})
@@ -353,8 +353,8 @@ def test_compactness_search_bounds_and_improves_on_tiny(tiny_problem, exhaustive
 def test_branch_and_bound_is_skipped_when_its_root_cannot_fit(tiny_problem, exhaustive, monkeypatch):
     """HiGHS cannot be stopped inside its root node: with a time limit shorter than the root's
     estimate the search's layout and bound are the answer, honestly marked."""
-    from optimizer.milp import session as session_module
-    from optimizer.milp.session import Session
+    from landalloc.optimizer.milp import session as session_module
+    from landalloc.optimizer.milp.session import Session
 
     form = formulate(tiny_problem, ["efficiency", "compactness"])
     task = form.task({"efficiency": 1.0, "compactness": 50.0})
@@ -372,7 +372,7 @@ def test_branch_and_bound_is_skipped_when_its_root_cannot_fit(tiny_problem, exha
 
 
 def test_independent_sets_hold_no_neighbours_together():
-    from optimizer.milp.neighbourhood import independent_sets
+    from landalloc.optimizer.milp.neighbourhood import independent_sets
 
     rng = np.random.default_rng(3)
     side = 30
@@ -386,7 +386,7 @@ def test_independent_sets_hold_no_neighbours_together():
 
 
 def test_block_moves_only_improve_and_keep_every_rule(tiny_problem, exhaustive):
-    from optimizer.milp.session import Session
+    from landalloc.optimizer.milp.session import Session
 
     form = formulate(tiny_problem, ["efficiency", "compactness"])
     task = form.task({"efficiency": 1.0, "compactness": 50.0})
@@ -408,7 +408,7 @@ def test_block_moves_only_improve_and_keep_every_rule(tiny_problem, exhaustive):
 
 
 def test_feasibility_jump_is_off_only_when_a_start_is_handed_over(tiny_problem, exhaustive, monkeypatch):
-    from optimizer.milp import highs as hi
+    from landalloc.optimizer.milp import highs as hi
 
     form = formulate(tiny_problem, ["efficiency"])
     task = form.task({"efficiency": 1.0})

@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models import compile_problem, evaluate, parse_scenario
-from models.instance import Instance
-from optimizer import milp
-from optimizer.milp import multi
-from optimizer.milp.master import lp_with_highs
+from landalloc.models import compile_problem, evaluate, parse_scenario
+from landalloc.models.instance import Instance
+from landalloc.optimizer import milp
+from landalloc.optimizer.milp import multi
+from landalloc.optimizer.milp.master import lp_with_highs
 
 ORDOS = Path(__file__).resolve().parents[1] / "instances" / "ordos"
 

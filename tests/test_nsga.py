@@ -11,17 +11,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from instances.synthetic import generate_county
-from models import InputError, evaluate, parse_scenario
-from models.compile import compile_problem
-from models.parcels import validate_parcels
-from models.scenario import OBJECTIVES
-from optimizer import nsga
-from optimizer.front import nondominated
-from optimizer.nsga import explorer as explore_module
-from optimizer.nsga.operators import (FingerprintDuplicates, NeighbourMutation, SpatialCrossover,
+from landalloc.instances.synthetic import generate_county
+from landalloc.models import InputError, evaluate, parse_scenario
+from landalloc.models.compile import compile_problem
+from landalloc.models.parcels import validate_parcels
+from landalloc.models.scenario import OBJECTIVES
+from landalloc.optimizer import nsga
+from landalloc.optimizer.front import nondominated
+from landalloc.optimizer.nsga import explorer as explore_module
+from landalloc.optimizer.nsga.operators import (FingerprintDuplicates, NeighbourMutation, SpatialCrossover,
                                       random_weights)
-from optimizer.nsga.problem import LandUseProblem
+from landalloc.optimizer.nsga.problem import LandUseProblem
 
 FAST = dict(pop_size=24, progress=False)
 
@@ -75,7 +75,7 @@ def test_genes_and_layouts_round_trip(tiny_problem):
 
 @pytest.mark.parametrize("which, row_by_row", [("tiny", False), ("county", False), ("county", True)])
 def test_ledger_slacks_equal_evaluate(tiny_problem, county, which, row_by_row, monkeypatch):
-    from optimizer.nsga import ledger
+    from landalloc.optimizer.nsga import ledger
 
     if row_by_row:  # the path of large instances: layout by layout, counting changes from today
         monkeypatch.setattr(ledger, "ROW_BY_ROW_GENES", 0)
@@ -199,7 +199,7 @@ def test_exchange_gains_without_adding_violation(county, seed, objectives):
 
 
 def test_redundant_service_leaves_coverage_unchanged(county):
-    from models.evaluation import coverage_by_district
+    from landalloc.models.evaluation import coverage_by_district
 
     land = _land(county)
     g, p = land.genome, county
@@ -221,7 +221,7 @@ def test_redundant_service_leaves_coverage_unchanged(county):
 
 
 def test_relaxation_seeds_are_allowed_and_near_the_optimum(tiny_problem):
-    from optimizer.nsga.relaxation import relaxed_layouts
+    from landalloc.optimizer.nsga.relaxation import relaxed_layouts
 
     land = _land(tiny_problem, ("efficiency", "ecology"))
     exact, _ = _exact_front(tiny_problem, ("efficiency", "ecology"))

@@ -13,11 +13,11 @@ import itertools
 import numpy as np
 import pytest
 
-from instances import bundled
-from instances.handmade import tiny_county
-from models import InfeasibleError, Instance, evaluate, parse_scenario
-from models.parcels import validate_parcels
-from models.presolve import Finding, presolve_check, require_feasible_bounds
+from landalloc.instances import bundled
+from landalloc.instances.handmade import tiny_county
+from landalloc.models import InfeasibleError, Instance, evaluate, parse_scenario
+from landalloc.models.parcels import validate_parcels
+from landalloc.models.presolve import Finding, presolve_check, require_feasible_bounds
 
 
 def tiny_problem(change=None, parcels_change=None):

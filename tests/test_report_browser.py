@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.front import ParetoFront
-from optimizer.report import report_html
+from landalloc.optimizer.front import ParetoFront
+from landalloc.optimizer.report import report_html
 from tests.test_report_fronts import county, county_folder, county_front
 
 HEADLESS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

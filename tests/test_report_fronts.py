@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 
-from instances.synthetic import generate_county, write_instance
-from models import Evaluation, Instance, Problem, evaluate
-from models.scenario import OBJECTIVES
-from optimizer.front import ParetoFront
+from landalloc.instances.synthetic import generate_county, write_instance
+from landalloc.models import Evaluation, Instance, Problem, evaluate
+from landalloc.models.scenario import OBJECTIVES
+from landalloc.optimizer.front import ParetoFront
 
 
 def all_layouts(problem: Problem) -> np.ndarray:
@@ -108,8 +108,8 @@ def walk_front(problem: Problem, objectives: tuple[str, ...], seed: int, method:
 def county() -> tuple[Instance, Problem]:
     """A 400-parcel synthetic county (the generator's smallest useful size)."""
     parcels, scenario = generate_county(400, seed=5, name="county")
-    from models import parse_scenario
-    from models.parcels import validate_parcels
+    from landalloc.models import parse_scenario
+    from landalloc.models.parcels import validate_parcels
 
     chosen = parse_scenario(scenario)
     instance = Instance(validate_parcels(parcels, chosen.codes), chosen)

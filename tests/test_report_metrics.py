@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models import InputError
-from optimizer.report import compare, extremes, knee_point, metrics
-from optimizer.report.selection import chosen_solutions, normalised, resolve
+from landalloc.models import InputError
+from landalloc.optimizer.report import compare, extremes, knee_point, metrics
+from landalloc.optimizer.report.selection import chosen_solutions, normalised, resolve
 from tests.test_report_fronts import synthetic_front
 
 MAX2 = ("efficiency", "ecology"), ("max", "max")

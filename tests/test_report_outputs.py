@@ -13,8 +13,8 @@ import pytest
 from matplotlib.collections import PolyCollection
 from PIL import Image
 
-from optimizer.front import ParetoFront
-from optimizer.report import (
+from landalloc.optimizer.front import ParetoFront
+from landalloc.optimizer.report import (
     compare,
     fonts,
     front_html,
@@ -25,7 +25,7 @@ from optimizer.report import (
     report_html,
     write_report,
 )
-from optimizer.report.context import load_problem, payoff_values
+from landalloc.optimizer.report.context import load_problem, payoff_values
 from tests.test_report_fronts import county_folder, county_front, exact_front, with_run
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -52,7 +52,7 @@ def scatter_sizes(fig, gid: str) -> list[int]:
 @pytest.fixture(autouse=True)
 def quick_png(monkeypatch):
     """Lower resolution: the same drawing code, a quarter of the pixels to encode."""
-    monkeypatch.setattr("optimizer.report.folder.DPI", 72)
+    monkeypatch.setattr("landalloc.optimizer.report.folder.DPI", 72)
 
 
 @pytest.fixture(scope="module")
@@ -234,7 +234,7 @@ def test_report_html_for_a_front_in_memory(tiny_problem):
 
 
 def test_milp_payoff_table_is_marked_on_the_chart(tiny_problem):
-    from optimizer import milp
+    from landalloc.optimizer import milp
 
     front = milp.pareto(tiny_problem, ["efficiency", "ecology"], points=3, progress=False)
     rows = payoff_values(front)

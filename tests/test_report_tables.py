@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models import evaluate
-from models.evaluation import area_by_use
-from optimizer.report import area_table, district_table, transition_matrix
+from landalloc.models import evaluate
+from landalloc.models.evaluation import area_by_use
+from landalloc.optimizer.report import area_table, district_table, transition_matrix
 from tests.test_report_fronts import county, county_front, exact_front
 
 

@@ -6,9 +6,9 @@ import json
 
 import pandas as pd
 
-from instances import bundled
-from models import Instance, evaluate
-from optimizer.front import ParetoFront
+from landalloc.instances import bundled
+from landalloc.models import Instance, evaluate
+from landalloc.optimizer.front import ParetoFront
 from tests.test_cli import run
 
 

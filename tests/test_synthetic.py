@@ -13,10 +13,10 @@ import shapely
 import tomli_w
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from instances import bundled, generate_county, synthetic_readme, write_instance
-from instances.synthetic import CODES
-from models.errors import InputError
-from models.scenario import parse_scenario
+from landalloc.instances import bundled, generate_county, synthetic_readme, write_instance
+from landalloc.instances.synthetic import CODES
+from landalloc.models.errors import InputError
+from landalloc.models.scenario import parse_scenario
 
 SETTLEMENTS = ["urban", "rural", "service"]
 SHARE_RANGES = {"grass": (0.55, 0.65), "crop": (0.10, 0.15), "forest": (0.05, 0.10), "water": (0.03, 0.05),
@@ -190,7 +190,7 @@ def test_bad_arguments_are_refused() -> None:
 @pytest.mark.parametrize(("n", "seed", "shape"), [(900, 1, "grid"), (900, 2, "grid"), (700, 3, "polygons")])
 def test_instance_loads_compiles_and_is_feasible(tmp_path, n: int, seed: int, shape: str) -> None:
     """Some layout meets every rule: found by a plain feasibility MILP on the compiled problem."""
-    from models import Instance, evaluate
+    from landalloc.models import Instance, evaluate
 
     parcels, scenario = generate_county(n, seed=seed, shape=shape)
     problem = Instance.load(write_instance(parcels, scenario, tmp_path / "i", "test")).compile()

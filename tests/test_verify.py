@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from instances import bundled
-from models import InputError, Instance, evaluate
-from optimizer.front import ParetoFront
-from optimizer.verify import verify_result
+from landalloc.instances import bundled
+from landalloc.models import InputError, Instance, evaluate
+from landalloc.optimizer.front import ParetoFront
+from landalloc.optimizer.verify import verify_result
 
 OBJECTIVES = ["efficiency", "ecology"]
 

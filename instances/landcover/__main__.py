@@ -1,4 +1,4 @@
-"""``python -m instances.landcover NAME --out DIR [--resolution M] [--force]``: build a named instance."""
+"""``python -m landalloc.instances.landcover NAME --out DIR [--resolution M] [--force]``: build a named instance."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import argparse
 import sys
 import time
 
-from instances.landcover.presets import PRESETS, build_preset
-from models.errors import LandallocError
+from landalloc.instances.landcover.presets import PRESETS, build_preset
+from landalloc.models.errors import LandallocError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m instances.landcover", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m landalloc.instances.landcover", description=__doc__)
     parser.add_argument("name", choices=sorted(PRESETS))
     parser.add_argument("--out", required=True, help="instance folder to write")
     parser.add_argument("--resolution", default=None,

@@ -16,14 +16,14 @@ import pyproj
 import shapely
 import tomli_w
 
-from instances.landcover import derive, grid, plan
-from instances.landcover.classes import CODES, ClassTable, class_table
-from instances.landcover.readme import readme_text, summarise
-from instances.landcover.sources import MODIS_NAMES, MODIS_PACKAGE, modis_raster
-from instances.landcover.study_area import Area, Boundary, Districts, district_areas, kind_of, study_boundary
-from models.errors import InputError
-from models.files import atomic_folder
-from models.scenario import parse_scenario
+from landalloc.instances.landcover import derive, grid, plan
+from landalloc.instances.landcover.classes import CODES, ClassTable, class_table
+from landalloc.instances.landcover.readme import readme_text, summarise
+from landalloc.instances.landcover.sources import MODIS_NAMES, MODIS_PACKAGE, modis_raster
+from landalloc.instances.landcover.study_area import Area, Boundary, Districts, district_areas, kind_of, study_boundary
+from landalloc.models.errors import InputError
+from landalloc.models.files import atomic_folder
+from landalloc.models.scenario import parse_scenario
 
 Bbox = tuple[float, float, float, float]
 
@@ -139,7 +139,7 @@ def from_landcover(raster: str | Path, bbox: Bbox | None = None, classes: str | 
     district_residents : census totals of some districts, by district id.
     rules : parameters of every derivation rule (:class:`Rules`).
     crs : override the equal-area CRS (default :func:`grid.equal_area_crs` of the bbox).
-    check : compile the instance and confirm with ``models.evaluate`` that today's layout keeps
+    check : compile the instance and confirm with ``landalloc.models.evaluate`` that today's layout keeps
         the allocation rules and that the witness layout meets every rule.
 
     Examples
@@ -241,7 +241,7 @@ def from_landcover(raster: str | Path, bbox: Bbox | None = None, classes: str | 
     title = name or (study.name if study else "landcover")
     text = description or (f"{title}: {table.name.upper()} land cover in {len(rows):,} cells ({cells.how}), "
                            f"{n_districts} district{'s' if n_districts > 1 else ''}; made by "
-                           "instances.landcover.from_landcover.")
+                           "landalloc.instances.landcover.from_landcover.")
     scenario = plan.scenario(title, text, drawn, ids, kinds, density, radius)
     parse_scenario(scenario, f"{title}/scenario.toml")
 
@@ -300,8 +300,8 @@ def _area_check(cells: grid.Cells, values: np.ndarray, transform: Any, src_crs: 
 
 def _confirm(parcels: gpd.GeoDataFrame, scenario: dict[str, Any], feasible: pd.DataFrame) -> None:
     """Compile and evaluate: today's layout keeps the allocation rules; the witness meets all."""
-    from models import Instance, evaluate
-    from models.parcels import validate_parcels
+    from landalloc.models import Instance, evaluate
+    from landalloc.models.parcels import validate_parcels
 
     chosen = parse_scenario(scenario)
     instance = Instance(validate_parcels(parcels, chosen.codes), chosen)
@@ -311,12 +311,12 @@ def _confirm(parcels: gpd.GeoDataFrame, scenario: dict[str, Any], feasible: pd.D
                                                           "urban_boundary"])]
     if len(broken):
         raise InputError(f"derived zoning contradicts today's land use: {', '.join(broken.constraint)}; "
-                         "this is a bug in instances.landcover")
+                         "this is a bug in landalloc.instances.landcover")
     witness = evaluate(problem, instance.layout_from_codes(feasible["use"].to_numpy()))
     if not witness.feasible[0]:
         table = witness.constraint_table()
         raise InputError(f"the witness layout breaks {', '.join(table.constraint[~table.holds])}; "
-                         "this is a bug in instances.landcover")
+                         "this is a bug in landalloc.instances.landcover")
 
 
 __all__ = ["LandcoverInstance", "Rules", "from_landcover"]

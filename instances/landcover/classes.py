@@ -7,7 +7,7 @@ whether the class lies inside the ecological red line by nature (water, wetland,
 fragile land: bare sand and rock, snow and ice, tundra). docs/real-data.md explains each choice.
 
 Land-cover maps have no separate class for public-service land, and only fine maps separate
-villages from towns: built-up land maps to ``urban`` and :func:`instances.landcover.derive.
+villages from towns: built-up land maps to ``urban`` and :func:`landalloc.instances.landcover.derive.
 settlement_split` turns small built-up patches into ``rural``.
 """
 
@@ -17,8 +17,8 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from models.errors import InputError
-from models.landuse import DEFAULT_LAND_USES, LandUse
+from landalloc.models.errors import InputError
+from landalloc.models.landuse import DEFAULT_LAND_USES, LandUse
 
 BARREN = LandUse(code="barren", name_en="barren and other land", name_zh="其他土地", group="ecological",
                  benefit=0.02, esv=0.37, color="#d9c9a3", reference="23 (2306 沙地, 2307 裸土地, 2308 裸岩石砾地)")

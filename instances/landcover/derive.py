@@ -4,7 +4,7 @@ Each rule is a function of whole arrays plus one small frozen dataclass of param
 builder writes every parameter into the instance's README and ``scenario.toml`` (docs/real-data.md
 gives the formulas and the reasons). Arrays are H × W over the window around the study area, so
 that neighbourhoods and distances see the land just outside the boundary too; ``use`` holds
-indices into :data:`instances.landcover.classes.CODES` and -1 where there is no data.
+indices into :data:`landalloc.instances.landcover.classes.CODES` and -1 where there is no data.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import numpy as np
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
-from instances.landcover.classes import CODES, LAND_USES, ClassTable
-from instances.synthetic import _take as take_best  # best cells up to a target area, shared with the generator
+from landalloc.instances.landcover.classes import CODES, LAND_USES, ClassTable
+from landalloc.instances.synthetic import _take as take_best  # best cells up to a target area, shared with the generator
 
 USE = {code: k for k, code in enumerate(CODES)}
 BUILT = ("urban", "rural", "service")

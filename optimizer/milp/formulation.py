@@ -1,6 +1,6 @@
 """The MILP of docs/model.md as arrays: one sparse matrix, bounds and objective vectors.
 
-Built from the compiled :class:`~models.Problem` only, with whole-array operations (index sets
+Built from the compiled :class:`~landalloc.models.Problem` only, with whole-array operations (index sets
 from ``np.nonzero``, sums through sparse matrices), so that 250,000 parcels take a second or two.
 
 Columns (every column belongs to one block):
@@ -48,14 +48,14 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
-from models import Problem
+from landalloc.models import Problem
 
 INF = np.inf
 
 
 @dataclass(frozen=True)
 class RowGroup:
-    """A block of rows with one meaning: ``name`` (as :func:`models.evaluate` names the rule),
+    """A block of rows with one meaning: ``name`` (as :func:`landalloc.models.evaluate` names the rule),
     a planner's ``label``, its ``unit`` and which rows (``start:stop``)."""
 
     name: str
@@ -328,9 +328,9 @@ class Restriction:
 
 
 def __getattr__(name: str) -> object:
-    """``formulate`` lives in :mod:`optimizer.milp.build`; still importable from here."""
+    """``formulate`` lives in :mod:`landalloc.optimizer.milp.build`; still importable from here."""
     if name in ("formulate", "objective_senses"):
-        from optimizer.milp import build
+        from landalloc.optimizer.milp import build
 
         return getattr(build, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,8 +1,8 @@
 """An ε-constraint front whose grid points are independent Dask tasks.
 
-The sequential AUGMECON2 sweep (:func:`optimizer.milp.pareto`) skips points by bypass and early
+The sequential AUGMECON2 sweep (:func:`landalloc.optimizer.milp.pareto`) skips points by bypass and early
 exit, which orders the work. Here the payoff table is solved first, in this process, and then
-every grid point is one task (:func:`optimizer.milp.solve_point`) given the table: the points
+every grid point is one task (:func:`landalloc.optimizer.milp.solve_point`) given the table: the points
 can run on any worker, in any order, and the front is the same point for point whether they
 run serially, on a local cluster or on a remote one.
 """
@@ -15,13 +15,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from models import Problem
-from optimizer.distributed import map_tasks
-from optimizer.front import ParetoFront
-from optimizer.milp import diagnose
-from optimizer.milp.multi import Model, Payoff, Point, assemble, reused_point, solve_payoff, solve_point
-from optimizer.milp.resume import interruption, load_earlier
-from optimizer.milp.settings import Settings
+from landalloc.models import Problem
+from landalloc.optimizer.distributed import map_tasks
+from landalloc.optimizer.front import ParetoFront
+from landalloc.optimizer.milp import diagnose
+from landalloc.optimizer.milp.multi import Model, Payoff, Point, assemble, reused_point, solve_payoff, solve_point
+from landalloc.optimizer.milp.resume import interruption, load_earlier
+from landalloc.optimizer.milp.settings import Settings
 
 METHOD = "augmecon-grid"
 """run.json's name for a full ε-grid without bypass (a resumed run must use the same)."""
@@ -35,13 +35,13 @@ def distributed_front(problem: Problem, objectives: Sequence[str], points: int =
 
     Parameters
     ----------
-    problem, objectives, points, time_limit, gap, seed : as :func:`optimizer.milp.pareto`.
-    client : a Dask client from :func:`optimizer.distributed.cluster`.
+    problem, objectives, points, time_limit, gap, seed : as :func:`landalloc.optimizer.milp.pareto`.
+    client : a Dask client from :func:`landalloc.optimizer.distributed.cluster`.
     on_point : called with each finished :class:`Point` (progress bars, partial saves).
     resume : a partial front of this function (same problem, objectives and ``points``): its
         payoff table and proven points are reused and only the other points become tasks.
 
-    Ctrl-C returns the points finished so far, marked partial as in :func:`optimizer.milp.pareto`.
+    Ctrl-C returns the points finished so far, marked partial as in :func:`landalloc.optimizer.milp.pareto`.
     """
     objectives = tuple(objectives)
     settings = Settings(time_limit=time_limit, gap=gap, seed=seed)

@@ -17,9 +17,9 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from models.errors import SolverError
-from optimizer.milp.formulation import Restriction, Task
-from optimizer.milp.settings import Settings
+from landalloc.models.errors import SolverError
+from landalloc.optimizer.milp.formulation import Restriction, Task
+from landalloc.optimizer.milp.settings import Settings
 
 _STATUS = {
     highspy.HighsModelStatus.kOptimal: "optimal",

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimizer.milp.formulation import Formulation, Task
+from landalloc.optimizer.milp.formulation import Formulation, Task
 
 
 @dataclass(frozen=True)

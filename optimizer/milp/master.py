@@ -9,7 +9,7 @@ decomposition solves it exactly with a master LP of *those* rows only:
   layout, summarised by its objective value and its activity on each coupling row, with a
   convexity row per group (``sum of the group's weights = 1``);
 - given the master's duals, every parcel picks its best use at the reduced costs
-  (:func:`optimizer.milp.lagrange.price`, one sparse product and a segmented maximum), each
+  (:func:`landalloc.optimizer.milp.lagrange.price`, one sparse product and a segmented maximum), each
   group whose new layout prices out positively gets a column, and HiGHS re-optimises the master
   from its previous basis (primal simplex);
 - a first phase minimises the elastic violation of the coupling rows (proves infeasibility when
@@ -30,11 +30,11 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from models.errors import SolverError
-from optimizer.milp import highs as hi
-from optimizer.milp.formulation import Formulation, Task
-from optimizer.milp.lagrange import Pricing, price
-from optimizer.milp.settings import Settings
+from landalloc.models.errors import SolverError
+from landalloc.optimizer.milp import highs as hi
+from landalloc.optimizer.milp.formulation import Formulation, Task
+from landalloc.optimizer.milp.lagrange import Pricing, price
+from landalloc.optimizer.milp.settings import Settings
 
 MAX_GROUPS = 1000
 SMOOTHING = 0.5

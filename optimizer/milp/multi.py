@@ -1,7 +1,7 @@
 """Several objectives: lexicographic payoff table, AUGMECON2 ε-grid points, weighted sums.
 
 All solves of one run share one formulation (every objective gets an ε-row and a slack column)
-and one :class:`~optimizer.milp.session.Session`: a new grid point only changes ε right-hand
+and one :class:`~landalloc.optimizer.milp.session.Session`: a new grid point only changes ε right-hand
 sides and objective costs, and the solver state of the previous point warm-starts it.
 
 Conventions: ``g_o`` is objective ``o`` in its maximised sense (``f`` or ``-f``); the payoff
@@ -19,7 +19,7 @@ with ``eps = 1e-3``. The slack of the innermost objective gives the *bypass*: th
 ends its row of the grid (*early exit*), and an infeasible first point of a row ends the grid.
 
 Ctrl-C during a run returns the points finished so far, marked partial; ``resume=`` continues
-such a run (:mod:`optimizer.milp.resume`).
+such a run (:mod:`landalloc.optimizer.milp.resume`).
 """
 
 from __future__ import annotations
@@ -34,16 +34,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models import Problem
-from models.errors import InputError
-from optimizer.front import ParetoFront
-from optimizer.milp import diagnose
-from optimizer.milp.build import formulate, objective_senses
-from optimizer.milp.formulation import Formulation
-from optimizer.milp.resume import FINISHED, Earlier, Interruption, interruption, load_earlier
-from optimizer.milp.session import Session
-from optimizer.milp.settings import Settings, Solution
-from optimizer.milp.single import finish
+from landalloc.models import Problem
+from landalloc.models.errors import InputError
+from landalloc.optimizer.front import ParetoFront
+from landalloc.optimizer.milp import diagnose
+from landalloc.optimizer.milp.build import formulate, objective_senses
+from landalloc.optimizer.milp.formulation import Formulation
+from landalloc.optimizer.milp.resume import FINISHED, Earlier, Interruption, interruption, load_earlier
+from landalloc.optimizer.milp.session import Session
+from landalloc.optimizer.milp.settings import Settings, Solution
+from landalloc.optimizer.milp.single import finish
 
 AUGMENTATION = 1e-3
 EXACT_STEP = 1e-5

@@ -2,7 +2,7 @@
 
 With compactness at tens of thousands of parcels HiGHS does not finish the root LP of the full
 model within minutes, so both the bound and the layout must come from the assignment-shaped
-model of :mod:`optimizer.milp.pairs`, whose LP column generation solves in a second:
+model of :mod:`landalloc.optimizer.milp.pairs`, whose LP column generation solves in a second:
 
 - **Bound** — compactness pays ``c_e y_e`` with ``y_e <= x_a, y_e <= x_b`` (``a, b`` the two
   parcels' x columns). For any ``0 <= mu_e <= c_e``, ``c_e y_e <= mu_e x_a + (c_e - mu_e) x_b``,
@@ -27,10 +27,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from optimizer.milp import highs as hi
-from optimizer.milp.formulation import Formulation, Task
-from optimizer.milp.pairs import PairRelaxation
-from optimizer.milp.settings import Settings
+from landalloc.optimizer.milp import highs as hi
+from landalloc.optimizer.milp.formulation import Formulation, Task
+from landalloc.optimizer.milp.pairs import PairRelaxation
+from landalloc.optimizer.milp.settings import Settings
 
 Candidate = tuple[np.ndarray, "np.ndarray | None", float]
 """A checked layout: full solution vector, the solver's raw vector (if any), objective value."""

@@ -19,7 +19,7 @@ from dataclasses import replace
 import numpy as np
 import scipy.sparse as sp
 
-from optimizer.milp.formulation import Formulation, Objective, RowGroup, Task
+from landalloc.optimizer.milp.formulation import Formulation, Objective, RowGroup, Task
 
 LINKS = ("compact_i", "compact_j", "compact_both")
 

@@ -3,7 +3,7 @@
 The Pyomo model is written from the formulation's arrays (one variable per column, one linear
 constraint per row), so both engines solve the very same model and a test holds them to the same
 optimum. Pyomo builds Python objects for every variable and term, and HiGHS is then loaded from
-those objects: on large models this is far slower than :mod:`optimizer.milp.highs` (see the
+those objects: on large models this is far slower than :mod:`landalloc.optimizer.milp.highs` (see the
 benchmarks), which is why ``engine="highs"`` hands HiGHS the arrays directly.
 """
 
@@ -16,10 +16,10 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
-from models.errors import InputError, SolverError
-from optimizer.milp.formulation import Formulation, Task
-from optimizer.milp.session import Outcome, polish, satisfies
-from optimizer.milp.settings import Settings, relative_gap
+from landalloc.models.errors import InputError, SolverError
+from landalloc.optimizer.milp.formulation import Formulation, Task
+from landalloc.optimizer.milp.session import Outcome, polish, satisfies
+from landalloc.optimizer.milp.settings import Settings, relative_gap
 
 LEGACY_OPTIONS = {
     "cbc": {"time_limit": "sec", "gap": "ratio", "threads": "threads"},

@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from models import Problem, evaluate
-from models.errors import InputError
-from models.scenario import OBJECTIVES
-from optimizer.front import ParetoFront
+from landalloc.models import Problem, evaluate
+from landalloc.models.errors import InputError
+from landalloc.models.scenario import OBJECTIVES
+from landalloc.optimizer.front import ParetoFront
 
 FINISHED = ("optimal", "infeasible")
 """Point statuses a resumed run keeps; a point stopped by a time limit or Ctrl-C is solved again."""

@@ -1,11 +1,11 @@
 """One formulation held by HiGHS across solves: LP first, then only as much MIP as needed.
 
-Every solve of a :class:`~optimizer.milp.formulation.Task` (objective weights and ε-bounds)
+Every solve of a :class:`~landalloc.optimizer.milp.formulation.Task` (objective weights and ε-bounds)
 runs the same three steps, each of which may already prove the answer:
 
-1. **LP relaxation** — by column generation (:mod:`optimizer.milp.master`) when few rows
+1. **LP relaxation** — by column generation (:mod:`landalloc.optimizer.milp.master`) when few rows
    couple the parcels, else by HiGHS's simplex on the full model. Models with
-   compactness first get its half-edge relaxation (:mod:`optimizer.milp.pairs`), which keeps
+   compactness first get its half-edge relaxation (:mod:`landalloc.optimizer.milp.pairs`), which keeps
    them assignment-shaped; ``lp="simplex"`` or ``"ipm"`` has HiGHS solve the full model's LP
    instead. The Lagrangian bound is a proven bound on the MILP. When the LP's rounding is
    feasible and within the gap, the solve is done.
@@ -15,7 +15,7 @@ runs the same three steps, each of which may already prove the answer:
    proven gap at once.
    Large models with compactness (beyond ``NEIGHBOURHOOD_ABOVE`` columns) then tighten the
    bound by subgradient steps and improve the layout by linearised and block moves
-   (:mod:`optimizer.milp.neighbourhood`), on the assignment-shaped relaxation.
+   (:mod:`landalloc.optimizer.milp.neighbourhood`), on the assignment-shaped relaxation.
 3. **Branch and bound** — only if that gap is still above the target (and, after the search,
    if the time left covers HiGHS's root, which it cannot interrupt): HiGHS on the full model
    (built once and kept; later solves change costs and bounds in place), started from the
@@ -33,13 +33,13 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
-from optimizer.milp import highs as hi
-from optimizer.milp.formulation import Formulation, Task
-from optimizer.milp.lagrange import second_margin
-from optimizer.milp.master import ColumnGeneration, Relaxation, lp_with_highs
-from optimizer.milp.neighbourhood import CompactnessSearch
-from optimizer.milp.pairs import PairRelaxation
-from optimizer.milp.settings import Settings, relative_gap
+from landalloc.optimizer.milp import highs as hi
+from landalloc.optimizer.milp.formulation import Formulation, Task
+from landalloc.optimizer.milp.lagrange import second_margin
+from landalloc.optimizer.milp.master import ColumnGeneration, Relaxation, lp_with_highs
+from landalloc.optimizer.milp.neighbourhood import CompactnessSearch
+from landalloc.optimizer.milp.pairs import PairRelaxation
+from landalloc.optimizer.milp.settings import Settings, relative_gap
 
 PRESOLVE_OFF_ABOVE = {"assignment": 20_000, "general": 5_000}
 """Columns above which ``presolve="auto"`` turns HiGHS's MIP presolve off, by model shape
@@ -61,7 +61,7 @@ EARLIER = 3
 """Layouts of earlier solves on a session tried as starts of each new solve (a row check each)."""
 NEIGHBOURHOOD_ABOVE = 50_000
 """Columns above which a model with compactness gets its bound and layout from
-:mod:`optimizer.milp.neighbourhood` before branch and bound: there HiGHS's root LP alone
+:mod:`landalloc.optimizer.milp.neighbourhood` before branch and bound: there HiGHS's root LP alone
 outlasts any practical time limit."""
 BOUND_SHARE = 0.5
 """Share of the time left spent on the subgradient bound; linearised and block moves take the
@@ -73,7 +73,7 @@ only between root steps, and its analytic-centre IPM runs untimed: at 40,000 par
 nonzeros, 2 cores) the root LP alone took 590 s, and branch and bound given 840 s stopped after
 983 s, given 700 s after 962 s. So it starts only when the time left covers this estimate."""
 FEASIBILITY = 1e-6
-"""Relative tolerance of a row's violation, as :data:`models.evaluation.TOLERANCE`."""
+"""Relative tolerance of a row's violation, as :data:`landalloc.models.evaluation.TOLERANCE`."""
 
 
 @dataclass
@@ -201,7 +201,7 @@ class Session:
         self.earlier = [old for old in self.earlier if not np.array_equal(old, layout)][-(EARLIER - 1):] + [layout]
 
     def pair_session(self) -> Session:
-        """A session on the half-edge relaxation of compactness (:mod:`optimizer.milp.pairs`)."""
+        """A session on the half-edge relaxation of compactness (:mod:`landalloc.optimizer.milp.pairs`)."""
         if self.pairs is None:
             self.pairs = PairRelaxation(self.form)
             self.inner = Session(self.pairs.relaxed, self.settings)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from models.errors import InputError
+from landalloc.models.errors import InputError
 
 ENGINES = ("highs", "pyomo")
 PRESOLVE = ("auto", "on", "off")
@@ -32,7 +32,7 @@ class Settings:
     lp : how the LP relaxation is solved first: ``"columns"`` (column generation over whole
         layouts, for models made of the assignment rows plus a few area/population/balance
         rows), ``"simplex"`` or ``"ipm"`` (HiGHS on the full model), ``"auto"`` to choose by shape
-        and by the number of coupling rows (``COLUMNS_COUPLING_SHARE`` in :mod:`optimizer.milp.session`).
+        and by the number of coupling rows (``COLUMNS_COUPLING_SHARE`` in :mod:`landalloc.optimizer.milp.session`).
     presolve : HiGHS presolve for the final branch and bound: ``"auto"`` (off for models with
         more than ``PRESOLVE_OFF_ABOVE`` columns, where HiGHS's MIP presolve costs more than it
         saves on these assignment structures), ``"on"`` or ``"off"``.

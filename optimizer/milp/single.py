@@ -5,15 +5,15 @@ from __future__ import annotations
 import math
 import time
 
-from models import Problem
-from models.errors import InputError, SolverError
-from models.scenario import OBJECTIVES
-from optimizer.milp import diagnose
-from optimizer.milp.build import formulate
-from optimizer.milp.formulation import Formulation, Task
-from optimizer.milp.session import Outcome, Session
-from optimizer.milp.settings import Settings, Solution
-from optimizer.milp.verify import verified_values
+from landalloc.models import Problem
+from landalloc.models.errors import InputError, SolverError
+from landalloc.models.scenario import OBJECTIVES
+from landalloc.optimizer.milp import diagnose
+from landalloc.optimizer.milp.build import formulate
+from landalloc.optimizer.milp.formulation import Formulation, Task
+from landalloc.optimizer.milp.session import Outcome, Session
+from landalloc.optimizer.milp.settings import Settings, Solution
+from landalloc.optimizer.milp.verify import verified_values
 
 
 def solve(problem: Problem, objective: str = "efficiency", time_limit: float | None = None, gap: float = 1e-4,
@@ -22,14 +22,14 @@ def solve(problem: Problem, objective: str = "efficiency", time_limit: float | N
 
     Parameters
     ----------
-    problem : the compiled problem (:meth:`models.Instance.compile`).
+    problem : the compiled problem (:meth:`landalloc.models.Instance.compile`).
     objective : one of ``efficiency, equity, ecology, compactness, change``, in the scenario's
         sense (else its natural sense).
     time_limit : seconds, None for no limit; on expiry the best layout so far is returned with
         status ``"time_limit"`` and its gap.
     gap : relative MIP gap at which to stop (default 1e-4).
     threads, seed : HiGHS threads and random seed.
-    **options : further :class:`~optimizer.milp.settings.Settings` fields: ``engine``
+    **options : further :class:`~landalloc.optimizer.milp.settings.Settings` fields: ``engine``
         (``"highs"`` or ``"pyomo"``), ``solver`` (a Pyomo solver name), ``lp``, ``presolve``, ``log``.
 
     Returns
@@ -41,7 +41,7 @@ def solve(problem: Problem, objective: str = "efficiency", time_limit: float | N
     ------
     InfeasibleError : the rules cannot all hold; the message names the rules and by how much.
     SolverError : the solver found no layout within the time limit, or a layout that
-        :func:`models.evaluate` does not confirm.
+        :func:`landalloc.models.evaluate` does not confirm.
 
     Examples
     --------
@@ -57,7 +57,7 @@ def solve(problem: Problem, objective: str = "efficiency", time_limit: float | N
     form = formulate(problem, [objective])
     build = time.perf_counter() - start
     if settings.engine == "pyomo":
-        from optimizer.milp.pyomo_model import solve_with_pyomo
+        from landalloc.optimizer.milp.pyomo_model import solve_with_pyomo
 
         outcome = solve_with_pyomo(form, form.task({objective: 1.0}), settings)
         build += outcome.model_seconds

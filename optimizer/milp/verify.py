@@ -1,8 +1,8 @@
-"""Every layout the MILP returns is re-scored by :func:`models.evaluate`; disagreement is an error.
+"""Every layout the MILP returns is re-scored by :func:`landalloc.models.evaluate`; disagreement is an error.
 
-Three checks, each a :class:`~models.errors.SolverError` when it fails:
+Three checks, each a :class:`~landalloc.models.errors.SolverError` when it fails:
 
-1. the layout is feasible for :func:`models.evaluate` (every rule within its tolerance);
+1. the layout is feasible for :func:`landalloc.models.evaluate` (every rule within its tolerance);
 2. the MILP's own value of each formulated objective — its coefficient vectors and constants at
    the layout's vector — equals the evaluated value to 1e-6 relative (ties the formulation to
    ``evaluate``, objective by objective);
@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from models import evaluate
-from models.errors import SolverError
-from optimizer.milp.formulation import Formulation, Task
+from landalloc.models import evaluate
+from landalloc.models.errors import SolverError
+from landalloc.optimizer.milp.formulation import Formulation, Task
 
 RELATIVE = 1e-6
 

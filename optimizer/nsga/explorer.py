@@ -3,7 +3,7 @@
 The loop is pymoo's ask-and-tell, driven here so that a run can show progress, stop on
 generations, wall time or a stalled hypervolume, stop cleanly on Ctrl-C with the best front so
 far, and write and resume checkpoints. Every reported layout goes through
-:meth:`optimizer.front.ParetoFront.build`, which re-evaluates it with :func:`models.evaluate`.
+:meth:`landalloc.optimizer.front.ParetoFront.build`, which re-evaluates it with :func:`landalloc.models.evaluate`.
 """
 
 from __future__ import annotations
@@ -28,14 +28,14 @@ from pymoo.util.ref_dirs import get_reference_directions
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from models import Problem
-from models.errors import InputError
-from models.scenario import NATURAL_SENSE, OBJECTIVES
-from optimizer.front import ParetoFront
-from optimizer.nsga.archive import Archive, Normalisation
-from optimizer.nsga.operators import (FeasibleSampling, FingerprintDuplicates, NeighbourMutation,
+from landalloc.models import Problem
+from landalloc.models.errors import InputError
+from landalloc.models.scenario import NATURAL_SENSE, OBJECTIVES
+from landalloc.optimizer.front import ParetoFront
+from landalloc.optimizer.nsga.archive import Archive, Normalisation
+from landalloc.optimizer.nsga.operators import (FeasibleSampling, FingerprintDuplicates, NeighbourMutation,
                                       RepairAndImprove, SpatialCrossover)
-from optimizer.nsga.problem import LandUseProblem
+from landalloc.optimizer.nsga.problem import LandUseProblem
 
 CHECKPOINT_FORMAT = 2
 """Bumped when the pickled run state changes (2: pair exchanges in the repair operator)."""
@@ -59,7 +59,7 @@ def explore(problem: Problem, objectives: list[str] | tuple[str, ...], pop_size:
 
     Parameters
     ----------
-    problem : the compiled problem (:meth:`models.Instance.compile`).
+    problem : the compiled problem (:meth:`landalloc.models.Instance.compile`).
     objectives : 1 to 5 names among efficiency, equity, ecology, compactness, change; senses are
         the scenario's (else the natural ones).
     pop_size : population size.

@@ -1,7 +1,7 @@
 """The NSGA-II encoding: one integer gene per free parcel, holding its land-use index.
 
 Locked parcels (one allowed use) are not genes: :class:`Genome` fills them in when it turns
-genes back into full layouts for :func:`models.evaluate`. Genes store the use index itself
+genes back into full layouts for :func:`landalloc.models.evaluate`. Genes store the use index itself
 (not a position in the parcel's list of allowed uses) so that spatial operators can copy a
 neighbour's use directly; every operator keeps genes inside ``allowed``.
 """
@@ -13,9 +13,9 @@ from functools import cached_property
 
 import numpy as np
 
-from models import Problem
-from models.errors import InputError
-from models.evaluation import allowed_bits
+from landalloc.models import Problem
+from landalloc.models.errors import InputError
+from landalloc.models.evaluation import allowed_bits
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,6 +1,6 @@
 """The linear constraints (quotas, cropland balance, population capacity) as a running account.
 
-Every constraint that :func:`models.evaluate` reports after the allocation rules is linear in
+Every constraint that :func:`landalloc.models.evaluate` reports after the allocation rules is linear in
 the layout: ``lhs_c = sum_i A_c[i, k_i] >= b_c``. The ledger keeps, per layout, a few
 *features* from which every ``lhs_c`` follows by one small matrix product:
 
@@ -21,8 +21,8 @@ from functools import cached_property
 
 import numpy as np
 
-from models.evaluation import TOLERANCE, constraint_names
-from optimizer.nsga.genome import Genome
+from landalloc.models.evaluation import TOLERANCE, constraint_names
+from landalloc.optimizer.nsga.genome import Genome
 
 CHUNK_ELEMENTS = 2_000_000
 """Genes per bincount call when summing features over a population."""

@@ -30,8 +30,8 @@ from functools import cached_property
 
 import numpy as np
 
-from optimizer.nsga.genome import Genome
-from optimizer.nsga.ledger import Ledger
+from landalloc.optimizer.nsga.genome import Genome
+from landalloc.optimizer.nsga.ledger import Ledger
 
 EXCHANGE_ROWS = 8
 """Layouts scored together by the pair search (its pair table is rows × (K² top)² × C)."""

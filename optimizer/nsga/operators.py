@@ -15,7 +15,7 @@ from pymoo.core.mutation import Mutation
 from pymoo.core.repair import Repair
 from pymoo.core.sampling import Sampling
 
-from optimizer.nsga.relaxation import LP_GENES, relaxed_layouts
+from landalloc.optimizer.nsga.relaxation import LP_GENES, relaxed_layouts
 
 PRICING_BUDGET = 2_000_000
 """Gene-rows of Lagrangian pricing in the initial population (e.g. 10 rows of 200,000 genes)."""
@@ -49,10 +49,10 @@ class FeasibleSampling(Sampling):
     """Seeds first (given layouts, today's layout), then priced layouts, then perturbed copies.
 
     A share ``priced`` of the new layouts comes from Lagrangian pricing
-    (:meth:`optimizer.nsga.moves.Moves.priced`) along spread weight vectors, the single-objective
+    (:meth:`landalloc.optimizer.nsga.moves.Moves.priced`) along spread weight vectors, the single-objective
     extremes first: near the front's supported points from the start. Up to LP_GENES free
     parcels, the extremes come from the rounded linear relaxation instead
-    (:mod:`optimizer.nsga.relaxation`), closer still. The others start from a seed, set a random
+    (:mod:`landalloc.optimizer.nsga.relaxation`), closer still. The others start from a seed, set a random
     share (up to ``perturb``, at most MAX_PERTURBED genes) to random allowed uses. All are
     repaired and improved towards their weight vector; the extremes then get pair exchanges
     until none gains (where the quotas bind, the last steps to the optimum are swaps).
@@ -258,7 +258,7 @@ class RepairAndImprove(Repair):
 
     ``improve_share`` of the repaired layouts (less above IMPROVE_GENES genes) get one
     local-improvement pass and ``exchange_rounds`` rounds of pair exchanges towards a random
-    weighting of the objectives (see :mod:`optimizer.nsga.moves`). Offspring get at most
+    weighting of the objectives (see :mod:`landalloc.optimizer.nsga.moves`). Offspring get at most
     ``rounds`` repair rounds: the few still infeasible then compete by constraint violation.
     """
 

@@ -1,4 +1,4 @@
-"""The compiled land-use problem as a pymoo ``Problem``, scored by :func:`models.evaluate`.
+"""The compiled land-use problem as a pymoo ``Problem``, scored by :func:`landalloc.models.evaluate`.
 
 ``_evaluate`` turns the whole population's genes into full layouts and calls ``evaluate`` once:
 objectives become ``F`` (max objectives negated, pymoo minimises) and every constraint's
@@ -13,13 +13,13 @@ import hashlib
 import numpy as np
 from pymoo.core.problem import Problem as PymooProblem
 
-from models import Problem, evaluate
-from models.errors import InputError
-from models.evaluation import TOLERANCE, constraint_names
-from models.scenario import OBJECTIVES
-from optimizer.nsga.genome import Genome
-from optimizer.nsga.ledger import Ledger
-from optimizer.nsga.moves import Moves
+from landalloc.models import Problem, evaluate
+from landalloc.models.errors import InputError
+from landalloc.models.evaluation import TOLERANCE, constraint_names
+from landalloc.models.scenario import OBJECTIVES
+from landalloc.optimizer.nsga.genome import Genome
+from landalloc.optimizer.nsga.ledger import Ledger
+from landalloc.optimizer.nsga.moves import Moves
 
 
 class LandUseProblem(PymooProblem):

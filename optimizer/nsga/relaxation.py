@@ -5,7 +5,7 @@ constraint the ledger keeps (quotas, cropland balance, housing capacity) is line
 relaxation ``0 <= x <= 1`` of maximising a weighted sum of the linear objectives has a basic
 optimum with at most as many fractional parcels as there are constraints, so rounding each
 parcel to its largest share gives a layout a few parcels away from the integer optimum; repair
-and the pair exchanges of :meth:`optimizer.nsga.moves.Moves.exchange` close most of the rest.
+and the pair exchanges of :meth:`landalloc.optimizer.nsga.moves.Moves.exchange` close most of the rest.
 HiGHS (through scipy) solves it in under a second for a few thousand parcels.
 """
 
@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
-from optimizer.nsga.ledger import Ledger
+from landalloc.optimizer.nsga.ledger import Ledger
 
 LP_GENES = 20_000
 """Largest number of free parcels for which seeds come from the relaxation (else from pricing).

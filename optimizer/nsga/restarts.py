@@ -1,6 +1,6 @@
 """Independent NSGA-II runs (restarts with successive seeds) as Dask tasks, merged into one front.
 
-Each run is :func:`optimizer.nsga.explore` with seed ``seed + r``; the union of their fronts is
+Each run is :func:`landalloc.optimizer.nsga.explore` with seed ``seed + r``; the union of their fronts is
 re-evaluated and filtered by :meth:`ParetoFront.build`. Runs are independent, so the merged
 front is the same whether they run serially, on a local cluster or on a remote one.
 """
@@ -12,17 +12,17 @@ from typing import Any
 
 import numpy as np
 
-from models import Problem
-from optimizer.distributed import map_tasks
-from optimizer.front import ParetoFront
-from optimizer.nsga.explorer import explore
+from landalloc.models import Problem
+from landalloc.optimizer.distributed import map_tasks
+from landalloc.optimizer.front import ParetoFront
+from landalloc.optimizer.nsga.explorer import explore
 
 
 def explore_restarts(problem: Problem, objectives: Sequence[str], runs: int, seed: int = 1, client: Any = None,
                      **options: Any) -> ParetoFront:
     """``runs`` independent explorations (seeds ``seed .. seed + runs - 1``), merged.
 
-    ``options`` go to :func:`optimizer.nsga.explore` (pop_size, generations, time_limit, ...).
+    ``options`` go to :func:`landalloc.optimizer.nsga.explore` (pop_size, generations, time_limit, ...).
     """
     options = {**options, "progress": False}
     tasks = [{"objectives": list(objectives), "seed": seed + r, **options} for r in range(runs)]

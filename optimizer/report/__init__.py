@@ -11,14 +11,14 @@
 See docs/report.md.
 """
 
-from optimizer.report.charts import plot_front
-from optimizer.report.comparison import Comparison, compare
-from optimizer.report.folder import write_report
-from optimizer.report.html import report_html
-from optimizer.report.maps import plot_change, plot_layout
-from optimizer.report.notebook import front_html
-from optimizer.report.selection import chosen_solutions, extremes, knee_point
-from optimizer.report.tables import area_table, district_table, transition_matrix
+from landalloc.optimizer.report.charts import plot_front
+from landalloc.optimizer.report.comparison import Comparison, compare
+from landalloc.optimizer.report.folder import write_report
+from landalloc.optimizer.report.html import report_html
+from landalloc.optimizer.report.maps import plot_change, plot_layout
+from landalloc.optimizer.report.notebook import front_html
+from landalloc.optimizer.report.selection import chosen_solutions, extremes, knee_point
+from landalloc.optimizer.report.tables import area_table, district_table, transition_matrix
 
 __all__ = [
     "Comparison", "area_table", "chosen_solutions", "compare", "district_table", "extremes", "front_html",

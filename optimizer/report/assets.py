@@ -1,6 +1,6 @@
 """The interactive report's style sheet and script (kept in Python so that they install with it).
 
-The script reads the JSON embedded by :mod:`optimizer.report.html` and uses the inlined
+The script reads the JSON embedded by :mod:`landalloc.optimizer.report.html` and uses the inlined
 plotly.js: the front (scatter, or scatter matrix + parallel coordinates), two layout panels A
 and B (map, quota table, transition matrix, district table), and the A-versus-B table.
 Clicking a point of the front shows its layout in panel A (or B, as the radio buttons say).

@@ -12,12 +12,12 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from models import Problem
-from models.errors import InputError
-from optimizer.front import ParetoFront
-from optimizer.report.context import current_values, payoff_values
-from optimizer.report.labels import axis_label, format_value
-from optimizer.report.selection import extremes, knee_point
+from landalloc.models import Problem
+from landalloc.models.errors import InputError
+from landalloc.optimizer.front import ParetoFront
+from landalloc.optimizer.report.context import current_values, payoff_values
+from landalloc.optimizer.report.labels import axis_label, format_value
+from landalloc.optimizer.report.selection import extremes, knee_point
 
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
 MARKERS = ("o", "s", "^", "D", "v", "P", "h", "<")

@@ -3,7 +3,7 @@
 :func:`compare` takes result folders or :class:`ParetoFront` objects of the same objectives
 (e.g. the MILP's and NSGA-II's fronts of one instance) and scales them together: every
 objective is turned into minimisation and normalised by the **union's** ideal and nadir, so
-that each front is measured on the same ruler (see :mod:`optimizer.report.metrics`).
+that each front is measured on the same ruler (see :mod:`landalloc.optimizer.report.metrics`).
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from models.errors import InputError
-from models.files import atomic_folder
-from optimizer.front import ParetoFront
-from optimizer.report import metrics
-from optimizer.report.charts import aligned_values, front_name, plot_front, unique_names
+from landalloc.models.errors import InputError
+from landalloc.models.files import atomic_folder
+from landalloc.optimizer.front import ParetoFront
+from landalloc.optimizer.report import metrics
+from landalloc.optimizer.report.charts import aligned_values, front_name, plot_front, unique_names
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,8 +108,8 @@ class Comparison:
 
     def to_file(self, out: str | Path, force: bool = False, html: bool = True) -> Path:
         """Write indicators.csv, pairs.csv, comparison.md, pareto.png, indicators.png and report.html."""
-        from optimizer.report.folder import DPI
-        from optimizer.report.html import report_html
+        from landalloc.optimizer.report.folder import DPI
+        from landalloc.optimizer.report.html import report_html
 
         out = Path(out)
         with atomic_folder(out, force=force) as tmp:

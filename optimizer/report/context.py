@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from models import Instance, LandallocError, Problem, evaluate
-from models.scenario import OBJECTIVES
-from optimizer.front import ParetoFront
+from landalloc.models import Instance, LandallocError, Problem, evaluate
+from landalloc.models.scenario import OBJECTIVES
+from landalloc.optimizer.front import ParetoFront
 
 
 def load_problem(front: ParetoFront, folder: str | Path | None = None) -> Problem | None:

@@ -21,15 +21,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from models import Problem
-from optimizer.front import ParetoFront
-from optimizer.report.charts import plot_front
-from optimizer.report.context import current_values, load_problem
-from optimizer.report.html import report_html
-from optimizer.report.labels import CURRENT
-from optimizer.report.maps import plot_change, plot_layout
-from optimizer.report.selection import resolve
-from optimizer.report.tables import area_table, district_table, transition_matrix
+from landalloc.models import Problem
+from landalloc.optimizer.front import ParetoFront
+from landalloc.optimizer.report.charts import plot_front
+from landalloc.optimizer.report.context import current_values, load_problem
+from landalloc.optimizer.report.html import report_html
+from landalloc.optimizer.report.labels import CURRENT
+from landalloc.optimizer.report.maps import plot_change, plot_layout
+from landalloc.optimizer.report.selection import resolve
+from landalloc.optimizer.report.tables import area_table, district_table, transition_matrix
 
 DPI = 150
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from optimizer.front import ParetoFront
+from landalloc.optimizer.front import ParetoFront
 
 ZONES = {
     # flag column: (English, Chinese, colour, matplotlib line style)

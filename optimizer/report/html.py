@@ -22,15 +22,15 @@ import numpy as np
 import pandas as pd
 from plotly.offline import get_plotlyjs
 
-from models import Problem
-from optimizer.front import ParetoFront
-from optimizer.report.assets import SCRIPT, STYLE
-from optimizer.report.charts import series_of
-from optimizer.report.context import current_layout, current_values, parcel_area, payoff_values
-from optimizer.report.geometry import ZONES, shapes
-from optimizer.report.labels import CURRENT, axis_label, format_value, use_label
-from optimizer.report.selection import chosen_solutions, extremes, knee_point
-from optimizer.report.tables import area_table, district_table, transition_matrix
+from landalloc.models import Problem
+from landalloc.optimizer.front import ParetoFront
+from landalloc.optimizer.report.assets import SCRIPT, STYLE
+from landalloc.optimizer.report.charts import series_of
+from landalloc.optimizer.report.context import current_layout, current_values, parcel_area, payoff_values
+from landalloc.optimizer.report.geometry import ZONES, shapes
+from landalloc.optimizer.report.labels import CURRENT, axis_label, format_value, use_label
+from landalloc.optimizer.report.selection import chosen_solutions, extremes, knee_point
+from landalloc.optimizer.report.tables import area_table, district_table, transition_matrix
 
 POLYGON_LIMIT = 30_000
 """Above this many parcels the maps show centroids instead of polygons."""

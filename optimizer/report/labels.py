@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from models.landuse import LandUse
-from models.scenario import UNITS
+from landalloc.models.landuse import LandUse
+from landalloc.models.scenario import UNITS
 
 UNIT_TEXT = UNITS
 UNIT_MATH = {"efficiency": "$10^4$ CNY/yr", "ecology": "$10^4$ CNY/yr"}

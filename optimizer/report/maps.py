@@ -10,14 +10,14 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from models import Problem
-from models.errors import InputError
-from optimizer.front import ParetoFront
-from optimizer.report.context import current_layout, parcel_area
-from optimizer.report.fonts import can_draw_chinese, text_families
-from optimizer.report.geometry import ZONES, shapes
-from optimizer.report.labels import CURRENT, use_label
-from optimizer.report.selection import knee_point, resolve
+from landalloc.models import Problem
+from landalloc.models.errors import InputError
+from landalloc.optimizer.front import ParetoFront
+from landalloc.optimizer.report.context import current_layout, parcel_area
+from landalloc.optimizer.report.fonts import can_draw_chinese, text_families
+from landalloc.optimizer.report.geometry import ZONES, shapes
+from landalloc.optimizer.report.labels import CURRENT, use_label
+from landalloc.optimizer.report.selection import knee_point, resolve
 
 UNCHANGED = "#e0e0e0"
 MAX_EDGED = 5000

@@ -6,9 +6,9 @@ import base64
 import html as html_text
 import io
 
-from optimizer.front import ParetoFront
-from optimizer.report.charts import plot_front
-from optimizer.report.selection import chosen_solutions
+from landalloc.optimizer.front import ParetoFront
+from landalloc.optimizer.report.charts import plot_front
+from landalloc.optimizer.report.selection import chosen_solutions
 
 
 def front_html(front: ParetoFront, max_rows: int = 30) -> str:

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.errors import InputError
-from optimizer.front import ParetoFront
+from landalloc.models.errors import InputError
+from landalloc.optimizer.front import ParetoFront
 
 
 def normalised(front: ParetoFront) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 Every function takes one layout (use index per parcel, as in ``front.layouts[p]``) and returns
 a DataFrame in hectares or persons; the report writes them as CSV and shows them in HTML.
-Quota and district columns need the compiled :class:`~models.Problem`; without it the area
+Quota and district columns need the compiled :class:`~landalloc.models.Problem`; without it the area
 table has no quota columns and there is no district table.
 """
 
@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models import Problem
-from models.evaluation import coverage_by_district
-from optimizer.front import ParetoFront
-from optimizer.report.context import current_layout, parcel_area
+from landalloc.models import Problem
+from landalloc.models.evaluation import coverage_by_district
+from landalloc.optimizer.front import ParetoFront
+from landalloc.optimizer.report.context import current_layout, parcel_area
 
 
 def area_table(front: ParetoFront, layout: np.ndarray, problem: Problem | None = None) -> pd.DataFrame:
