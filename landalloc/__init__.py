@@ -17,8 +17,9 @@ so ``landalloc --version`` does not pay for importing the solvers.
 
 from __future__ import annotations
 
-from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+
+from landalloc.lazy import lazy_attributes
 
 try:
     __version__ = version("landalloc")
@@ -26,7 +27,7 @@ except PackageNotFoundError:  # a checkout on sys.path without an installed dist
     __version__ = "0+unknown"
 
 #: public name -> module that defines it (module itself when the value is None)
-_EXPORTS: dict[str, tuple[str, str | None]] = {
+_EXPORTS = {
     "Instance": ("landalloc.models.instance", "Instance"),
     "Problem": ("landalloc.models.problem", "Problem"),
     "Scenario": ("landalloc.models.scenario", "Scenario"),
@@ -51,19 +52,8 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
-
-
-def __getattr__(name: str) -> object:
-    """Import a public name on first use (PEP 562)."""
-    try:
-        module_name, attribute = _EXPORTS[name]
-    except KeyError:
-        raise AttributeError(f"module 'landalloc' has no attribute {name!r}") from None
-    module = import_module(module_name)
-    value = module if attribute is None else getattr(module, attribute)
-    globals()[name] = value
-    return value
+__getattr__, _dir = lazy_attributes("landalloc", _EXPORTS)
 
 
 def __dir__() -> list[str]:
-    return __all__
+    return [*_dir(), "__version__"]

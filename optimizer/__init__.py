@@ -6,9 +6,9 @@ starts without loading every solver.
 
 from __future__ import annotations
 
-from importlib import import_module
+from landalloc.lazy import lazy_attributes
 
-_EXPORTS: dict[str, tuple[str, str | None]] = {
+_EXPORTS = {
     "ParetoFront": ("landalloc.optimizer.front", "ParetoFront"),
     "milp": ("landalloc.optimizer.milp", None),
     "nsga": ("landalloc.optimizer.nsga", None),
@@ -16,17 +16,4 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> object:
-    """Import a public name on first use (PEP 562)."""
-    try:
-        module_name, attribute = _EXPORTS[name]
-    except KeyError:
-        raise AttributeError(f"module 'landalloc.optimizer' has no attribute {name!r}") from None
-    module = import_module(module_name)
-    return module if attribute is None else getattr(module, attribute)
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_attributes("landalloc.optimizer", _EXPORTS)
