@@ -50,6 +50,16 @@ class Evaluation:
     constraints: tuple[str, ...]
     scale: np.ndarray
 
+    def __repr__(self) -> str:
+        rows = len(self.objectives)
+        if rows != 1:
+            return f"Evaluation({rows:,} layouts, {int(self.feasible.sum()):,} feasible, {len(self.constraints)} constraints)"
+        values = ", ".join(f"{o} {v:,.6g}" for o, v in zip(OBJECTIVES, self.objectives[0]))
+        broken = self.constraint_table()
+        broken = broken.loc[~broken["holds"], "constraint"].tolist()
+        verdict = f"violates {', '.join(broken)}" if broken else "feasible"
+        return f"Evaluation(1 layout, {verdict}; {values})"
+
     @property
     def violation(self) -> np.ndarray:
         return np.maximum(0.0, -self.slack) + 0.0  # + 0.0 turns -0.0 into 0.0

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -14,12 +16,12 @@ from landalloc.models.compile import compile_problem
 from landalloc.models.errors import InputError, first_ids
 from landalloc.models.parcels import RASTER_SUFFIXES, VECTOR_SUFFIXES, read_parcels, validate_parcels
 from landalloc.models.problem import Problem
-from landalloc.models.scenario import Scenario, load_scenario
+from landalloc.models.scenario import Scenario, load_scenario, parse_scenario
 
 PARCEL_FILES = ("parcels.gpkg", "parcels.parquet", "parcels.shp", "landuse.tif")
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Instance:
     """Validated parcels (GeoDataFrame) plus the scenario that governs them."""
 
@@ -71,6 +73,39 @@ class Instance:
     def repairs(self) -> list[str]:
         """What loading repaired (e.g. invalid geometries with ``fix_geometries=True``); empty if nothing."""
         return list(self.parcels.attrs.get("repairs", []))
+
+    def with_scenario(self, **changes: Any) -> Instance:
+        """A variant of this instance for a sensitivity run: ``changes`` deep-merged into the
+        scenario, the result validated like a scenario.toml.
+
+        Each keyword is a top-level scenario key (docs/scenario.md): tables (``quotas``,
+        ``rules``, ``districts``, ``objectives``...) merge key by key, other values (``land_use``,
+        lists, numbers) replace the old one, and a key given ``None`` is removed (back to its
+        default). Give ``name=`` to tell the variants apart in results. The parcels are shared,
+        and validated again only when the land-use classification changes.
+
+        Raises
+        ------
+        InputError : an unknown key (with a did-you-mean) or an invalid value, as for scenario.toml.
+
+        Examples
+        --------
+        >>> tighter = instance.with_scenario(name="crop_2000", quotas={"crop": {"min": 2000}},
+        ...                                  rules={"cropland_balance": False})  # doctest: +SKIP
+        """
+        merged = _deep_merge(self.scenario.model_dump(), changes)
+        source = f"with_scenario({', '.join(changes)}) on scenario '{self.scenario.name}'"
+        scenario = parse_scenario(merged, source)
+        parcels = self.parcels if scenario.codes == self.scenario.codes else \
+            validate_parcels(self.parcels, scenario.codes, source)
+        return Instance(parcels=parcels, scenario=scenario, path=self.path)
+
+    def __repr__(self) -> str:
+        where = f" from {self.path}" if self.path is not None else ""
+        districts = self.parcels["district"].nunique()
+        objectives = ", ".join(f"{o} ({s})" for o, s in self.scenario.objectives.items())
+        return (f"Instance({self.scenario.name!r}{where}: {len(self.parcels):,} parcels in {districts:,} districts, "
+                f"{len(self.scenario.codes)} uses ({', '.join(self.scenario.codes)}), objectives {objectives})")
 
     def compile(self) -> Problem:
         """The numeric problem that every engine reads."""
@@ -124,3 +159,16 @@ class Instance:
             raise InputError(f"{path}: parcels {first_ids(by_id.index[extra].tolist())} are not in the instance; "
                              "remove them, or check that the layout belongs to this instance")
         return self.layout_from_codes(by_id.loc[ids].to_numpy(), str(path))
+
+
+def _deep_merge(base: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``changes`` merged in: mappings key by key, other values replaced, None removes."""
+    out = dict(base)
+    for key, value in changes.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out

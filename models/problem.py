@@ -147,6 +147,7 @@ class Problem:
         return np.asarray(self.current, dtype=np.int64)
 
     def __repr__(self) -> str:
-        return (f"Problem({self.name!r}: {self.n_parcels:,} parcels, {self.n_uses} uses, "
+        return (f"Problem({self.name!r}: {self.n_parcels:,} parcels in {len(self.districts):,} districts, "
+                f"{self.n_uses} uses, "
                 f"{len(self.free):,} free, {len(self.edges):,} edges, {len(self.demand):,} demand points, "
                 f"objectives {', '.join(f'{o} ({s})' for o, s in zip(self.objectives, self.senses))})")

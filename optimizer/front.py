@@ -13,7 +13,7 @@ import shutil
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import geopandas as gpd
 import numpy as np
@@ -25,8 +25,11 @@ from landalloc.models.evaluation import TOLERANCE
 from landalloc.models.files import atomic_folder
 from landalloc.models.landuse import LandUse
 from landalloc.models.scenario import NATURAL_SENSE, OBJECTIVES
+from landalloc.optimizer.point import Point
 
 POINT_COLUMNS = ("status", "gap", "seconds")
+PROVEN = ("optimal",)
+"""MILP statuses of a proven optimum; any other (``time_limit``...) is only a feasible layout."""
 VERSIONED = ("landalloc", "numpy", "scipy", "pyomo", "highspy", "pymoo", "geopandas", "shapely")
 
 
@@ -92,10 +95,33 @@ class ParetoFront:
     def __len__(self) -> int:
         return len(self.values)
 
+    def __getitem__(self, solution: int | str) -> Point:
+        """One point: ``front[0]``, ``front[-1]``, ``front["milp_003"]``, ``front["knee"]``,
+        ``front["best:equity"]`` (see :func:`landalloc.optimizer.report.selection.select`)."""
+        from landalloc.optimizer.report.selection import select
+
+        return Point(self, select(self, solution))
+
+    def __iter__(self) -> Iterator[Point]:
+        return (Point(self, i) for i in range(len(self)))
+
+    def knee(self) -> Point:
+        """The knee point: the best compromise, smallest sum of objectives normalised over the front."""
+        return self["knee"]
+
+    def best(self, objective: str) -> Point:
+        """The point best in ``objective`` (by its sense; ties broken by the other objectives)."""
+        return self[f"best:{objective}"]
+
     def __repr__(self) -> str:
-        span = ", ".join(f"{o} {self.values[:, j].min():.4g}..{self.values[:, j].max():.4g}"
-                         for j, o in enumerate(self.objectives)) if len(self) else "empty"
-        return f"ParetoFront({len(self)} points, {span})"
+        methods = "+".join(dict.fromkeys(self.points["method"].astype(str))) if len(self) else ""
+        span = "; ".join(f"{o} ({s}) {self.values[:, j].min():,.4g}..{self.values[:, j].max():,.4g}"
+                         for j, (o, s) in enumerate(zip(self.objectives, self.senses))) if len(self) else \
+            ", ".join(self.objectives)
+        unproven = int(((self.points["method"] == "milp") & ~self.points["status"].isin(PROVEN)).sum())
+        note = f"; {unproven} not proven optimal" if unproven else ""
+        return f"ParetoFront({len(self)} {methods + ' ' if methods else ''}points over {len(self.parcels):,} " \
+               f"parcels: {span}{note})"
 
     def _repr_html_(self) -> str:
         from landalloc.optimizer.report import front_html
@@ -109,7 +135,8 @@ class ParetoFront:
         return plot_front(self, others, **options)
 
     def plot_layout(self, solution: str | int | None = None, **options: Any):
-        """A map of one solution (id or index; default the knee point; "current" for today)."""
+        """A map of one solution: an index, an id, ``"knee"`` (the default), ``"best:<objective>"``,
+        or ``"current"`` for today's land use."""
         from landalloc.optimizer.report import plot_layout
 
         return plot_layout(self, solution, **options)

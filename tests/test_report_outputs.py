@@ -215,7 +215,7 @@ def test_compare_result_folders(folders, tmp_path):
 def test_notebook_representations(tiny_problem):
     front = exact_front(tiny_problem, ("efficiency", "ecology"))
     page = front_html(front)
-    assert "data:image/png;base64," in page and "knee" in page and page.count("<tr>") >= len(front)
+    assert "<img" not in page and "knee" in page and page.count("<tr>") >= len(front)
     assert "<table" in compare([front, front])._repr_html_()
     assert "ParetoFront(0 points" in front_html(ParetoFront(front.objectives, front.senses, front.values[:0],
                                                                   front.layouts[:0], front.points.iloc[:0],

@@ -318,6 +318,7 @@ def _run_record(state: dict[str, Any], stopped_by: str, finished: bool, resume: 
             "senses": list(state["senses"]), "seed": state["settings"]["seed"], "settings": dict(state["settings"]),
             "generations": state["generation"], "evaluations": int(algorithm.evaluator.n_eval),
             "finished": finished, "partial": not finished, "stopped_by": stopped_by,
+            **_reproducibility(stopped_by, state),
             "resumed_from": None if resume is None else str(resume),
             "timings": {"this_call_s": seconds, "total_s": state["elapsed"], "initial_population_s": t["initial"],
                         "per_generation_s": (t["mating"] + t["evaluate"] + t["survival"] + t["archive"]) / done
@@ -328,6 +329,26 @@ def _run_record(state: dict[str, Any], stopped_by: str, finished: bool, resume: 
             "normalisation": None if state["normalisation"] is None else
             {"ideal": state["normalisation"].ideal.tolist(), "nadir": state["normalisation"].nadir.tolist(),
              "note": "minimised objectives (max objectives negated); reference point 1.1"}}
+
+
+def _reproducibility(stopped_by: str, state: dict[str, Any]) -> dict[str, Any]:
+    """Whether the same call gives this front again, bit for bit, and if not, what would.
+
+    All randomness comes from the seeded generator and a run only stops between generations, so
+    a run's front depends on its seed, settings and generation count alone: one bounded by
+    generations (or a stall of the hypervolume) repeats exactly; one stopped by the clock or
+    Ctrl-C did as many generations as the machine managed, which ``generations`` then repeats.
+    """
+    if stopped_by in ("generations", "stall"):
+        return {"reproducible": True,
+                "reproducibility": f"stopped by {stopped_by}: the same seed and settings give this front again"}
+    if stopped_by == "interrupted mid-generation":
+        return {"reproducible": False, "reproducibility": "interrupted inside a generation"}
+    done = state["generation"]
+    return {"reproducible": False,
+            "reproducibility": f"stopped by {stopped_by.replace('_', ' ')} after {done} generations, a number that "
+                               f"depends on the machine; seed {state['settings']['seed']} with generations={done} "
+                               "and no time limit gives this front again"}
 
 
 # -- checkpoints ------------------------------------------------------------------------------------

@@ -34,7 +34,8 @@ def explore_restarts(problem: Problem, objectives: Sequence[str], runs: int, see
     feasible = all(f.points["feasible"].all() for f in fronts)
     method = str(fronts[0].points["method"].iloc[0]) if len(fronts[0]) else "nsga2"
     run = {"engine": "nsga", "restarts": runs, "seeds": [seed + r for r in range(runs)],
-           "runs": [f.run for f in fronts], "finished": all(f.run.get("finished", True) for f in fronts)}
+           "runs": [f.run for f in fronts], "finished": all(f.run.get("finished", True) for f in fronts),
+           "reproducible": all(f.run.get("reproducible", False) for f in fronts)}
     return ParetoFront.build(problem, list(objectives), layouts, points, method=method, run=run,
                              allow_infeasible=not feasible)
 

@@ -86,23 +86,57 @@ def chosen_solutions(front: ParetoFront) -> dict[int, list[str]]:
     return dict(sorted(roles.items()))
 
 
-def resolve(front: ParetoFront, solutions: list[str | int] | None) -> dict[int, list[str]]:
-    """Point indices for solution ids or indices, or the default choice when ``solutions`` is None.
+KNEE = "knee"
+BEST = "best:"
+"""Solution selectors besides indices and ids: ``"knee"`` and ``"best:<objective>"``."""
 
-    Raises InputError naming the known ids when an id is not on the front.
+
+def select(front: ParetoFront, solution: str | int) -> int:
+    """Index of one point: an index (negative counts from the end), an id such as ``"milp_003"``,
+    ``"knee"``, or ``"best:<objective>"`` (best in that objective, by its sense).
+
+    Raises InputError naming the accepted forms and the known ids when nothing matches.
+
+    Examples
+    --------
+    >>> front.points["id"][select(front, "best:equity")]  # doctest: +SKIP
+    'milp_000'
     """
-    if solutions is None:
-        return chosen_solutions(front)
     ids = front.points["id"].astype(str).tolist()
+    if isinstance(solution, (int, np.integer)) and not isinstance(solution, bool):
+        if -len(ids) <= solution < len(ids):
+            return int(solution) % len(ids)
+        raise InputError(f"solution {solution}: the front has {len(ids)} points (indices 0..{len(ids) - 1})")
+    name = str(solution)
+    if name in ids:
+        return ids.index(name)
+    if not ids:
+        raise InputError(f"solution {name!r}: the front has no points")
+    if name.lower() == KNEE:
+        return knee_point(front)
+    if name.lower().startswith(BEST):
+        objective = name[len(BEST):].strip().lower()
+        best = extremes(front)
+        if objective not in best:
+            raise InputError(f"solution {name!r}: {objective!r} is not an objective of this front; "
+                             f"use one of {', '.join(BEST + o for o in front.objectives)}")
+        return best[objective]
+    raise InputError(f"solution {name!r} is not on the front; give an index, an id ({', '.join(ids[:8])}"
+                     + (" ..." if len(ids) > 8 else "") + f"), {KNEE!r} or 'best:<objective>' "
+                     f"({', '.join(BEST + o for o in front.objectives)})")
+
+
+def resolve(front: ParetoFront, solutions: list[str | int] | None) -> dict[int, list[str]]:
+    """Point indices for solution selectors (see :func:`select`), or the default choice when
+    ``solutions`` is None, each with its roles (``["best efficiency", "knee"]``).
+
+    Raises InputError naming the accepted forms when a selector matches no point.
+    """
     roles = chosen_solutions(front)
+    if solutions is None:
+        return roles
     out: dict[int, list[str]] = {}
     for solution in solutions:
-        if isinstance(solution, (int, np.integer)) and 0 <= solution < len(ids):
-            index = int(solution)
-        elif str(solution) in ids:
-            index = ids.index(str(solution))
-        else:
-            raise InputError(f"solution {solution!r} is not on the front; ids: {', '.join(ids[:8])}"
-                           + (" ..." if len(ids) > 8 else ""))
+        index = select(front, solution)
         out[index] = roles.get(index, [])
     return out
