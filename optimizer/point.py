@@ -25,11 +25,11 @@ class Point:
 
     @property
     def id(self) -> str:
-        return str(self.front.points["id"].iloc[self.index])
+        return str(self._cell("id"))
 
     @property
     def method(self) -> str:
-        return str(self.front.points["method"].iloc[self.index])
+        return str(self._cell("method"))
 
     @property
     def values(self) -> dict[str, float]:
@@ -39,17 +39,16 @@ class Point:
     @property
     def status(self) -> str:
         """The engine's word for the point: ``optimal``, ``time_limit``, ``feasible``, ``infeasible``..."""
-        return str(self.front.points["status"].iloc[self.index])
+        return str(self._cell("status"))
 
     @property
     def gap(self) -> float:
         """Relative MIP gap (0 when proven optimal; NaN for heuristic points)."""
-        return float(self.front.points["gap"].iloc[self.index])
+        return float(self._cell("gap"))
 
     @property
     def feasible(self) -> bool:
-        points = self.front.points
-        return bool(points["feasible"].iloc[self.index]) if "feasible" in points else True
+        return bool(self._cell("feasible")) if "feasible" in self.front.points else True
 
     @property
     def layout(self) -> np.ndarray:
@@ -72,6 +71,9 @@ class Point:
         from landalloc.optimizer.report import plot_layout
 
         return plot_layout(self.front, self.index, **options)
+
+    def _cell(self, column: str) -> Any:
+        return self.front.points[column].iloc[self.index]
 
     def __repr__(self) -> str:
         values = ", ".join(f"{o} {v:,.6g}" for o, v in self.values.items())

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 import landalloc as la
 from landalloc.instances import bundled
 from landalloc.models.errors import InputError
-from landalloc.optimizer.report.selection import knee_point
+from landalloc.optimizer.report.selection import knee_point, resolve
 from tests.test_cli import run
 
 
@@ -65,6 +65,9 @@ def test_knee_and_best_follow_each_objective_sense(front):
     assert front.knee().index == knee_point(front) == front["knee"].index
     with pytest.raises(InputError, match="'equity' is not an objective of this front; use one of best:efficiency"):
         front.best("equity")
+    chosen = resolve(front, ["knee", "best:change", front[0].id])       # what write_report(solutions=...) maps
+    assert list(chosen) == [front.knee().index, front.best("change").index, 0]
+    assert "knee" in chosen[front.knee().index] and "best change" in chosen[front.best("change").index]
 
 
 def _title(figure: Figure) -> str:
