@@ -86,11 +86,12 @@ def explore(problem: Problem, objectives: list[str] | tuple[str, ...], pop_size:
     -------
     ParetoFront with method "nsga2" or "nsga3": feasible non-dominated layouts, or, when no
     feasible layout was found, the least-violating ones marked ``feasible = False``. ``run`` records
-    the seed, settings, generations done, timings, hypervolume history and whether it finished.
+    the seed, settings, generations done, timings, hypervolume history, whether it finished and
+    whether it is ``reproducible`` (bounded by generations, not by the clock; see docs/python.md).
 
     Examples
     --------
-    >>> from optimizer import nsga
+    >>> from landalloc.optimizer import nsga
     >>> front = nsga.explore(problem, ["efficiency", "equity"], generations=200, seed=1)  # doctest: +SKIP
     >>> front.table()                                                                       # doctest: +SKIP
     """
