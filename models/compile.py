@@ -77,7 +77,7 @@ def compile_problem(parcels: gpd.GeoDataFrame, scenario: Scenario, name: str = "
         basic_farmland=parcels["farmland"].to_numpy(bool), eco_redline=parcels["eco_redline"].to_numpy(bool),
         urban_boundary=parcels["urban_boundary"].to_numpy(bool), objectives=tuple(scenario.objectives),
         senses=tuple(scenario.objectives.values()),
-        crs=parcels.crs.to_wkt() if parcels.crs else "",
+        crs=parcels.crs.to_wkt() if parcels.crs else "", units=scenario.objective_units(),
     )
 
 

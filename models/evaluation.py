@@ -20,13 +20,13 @@ import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from landalloc.models.errors import InputError
+from landalloc.models.errors import InputError, first_ids
 from landalloc.models.problem import Problem
 from landalloc.models.scenario import OBJECTIVES
 
@@ -49,6 +49,10 @@ class Evaluation:
     slack: np.ndarray
     constraints: tuple[str, ...]
     scale: np.ndarray
+    problem: Problem | None = field(default=None, repr=False, compare=False)
+    layouts: np.ndarray | None = field(default=None, repr=False, compare=False)
+    """What was evaluated, kept (not copied) so that :meth:`constraint_table` can say where a rule
+    breaks; nothing is derived from them until the table is asked for."""
 
     def __repr__(self) -> str:
         rows = len(self.objectives)
@@ -75,10 +79,21 @@ class Evaluation:
         return pd.DataFrame(self.objectives, columns=list(OBJECTIVES))
 
     def constraint_table(self, row: int = 0) -> pd.DataFrame:
-        """One layout's constraints: slack, violation and whether each holds."""
+        """One layout's constraints: slack, violation and its unit, whether each holds, and where not.
+
+        ``where`` names, for a broken rule, the first parcels at fault (allocation rules) or its
+        district (population targets); quotas and the cropland balance hold for the whole county,
+        so they name none. It is empty when the evaluation does not know its problem.
+        """
         violation = self.violation[row]
-        return pd.DataFrame({"constraint": self.constraints, "slack": self.slack[row],
-                             "violation": violation, "holds": violation <= TOLERANCE * self.scale})
+        holds = violation <= TOLERANCE * self.scale
+        table = pd.DataFrame({"constraint": self.constraints, "slack": self.slack[row], "violation": violation,
+                              "unit": [constraint_unit(self.problem, c) for c in self.constraints],
+                              "holds": holds, "where": ""})
+        if self.problem is not None and self.layouts is not None:
+            for r in np.flatnonzero(~holds):
+                table.loc[r, "where"] = where_broken(self.problem, self.layouts[row], self.constraints[r])
+        return table
 
 
 FEW_CHANGES = 4
@@ -274,7 +289,7 @@ def evaluate(problem: Problem, layouts: np.ndarray, objectives: Sequence[str] | 
         parts = [_evaluate_rows(problem, c, wanted) for c in chunks]
     objectives = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, len(OBJECTIVES)))
     slack = np.concatenate([p[1] for p in parts]) if parts else np.zeros((0, len(names)))
-    return Evaluation(objectives, slack, names, scale)
+    return Evaluation(objectives, slack, names, scale, problem, x)
 
 
 def check_layouts(problem: Problem, layouts: np.ndarray) -> np.ndarray:
@@ -309,6 +324,32 @@ def constraint_names(problem: Problem) -> tuple[tuple[str, ...], np.ndarray]:
         names.append(f"population[{problem.districts[d]}]")
         scale.append(problem.district_target[d])
     return tuple(names), np.maximum(1.0, np.abs(np.array(scale, float)))
+
+
+def constraint_unit(problem: Problem | None, constraint: str) -> str:
+    """The unit of a constraint's slack: hectares, except housing (persons) and a quality-weighted
+    cropland balance (hectares times the parcels' crop quality)."""
+    if constraint.startswith("population["):
+        return "persons"
+    if constraint == "cropland_balance" and problem is not None and problem.balance is not None:
+        weight = np.abs(problem.balance).max(axis=1)
+        moving = weight > 0
+        if not np.allclose(weight[moving], problem.area[moving]):
+            return "quality-weighted ha"
+    return "ha"
+
+
+def where_broken(problem: Problem, layout: np.ndarray, constraint: str) -> str:
+    """Where one layout breaks a constraint: its first parcels at fault, or its district."""
+    if constraint in problem.forbidden:
+        mask = problem.forbidden[constraint]
+        bad = np.flatnonzero(mask[np.arange(problem.n_parcels), layout])
+        if not len(bad):
+            return ""
+        return f"{len(bad):,} parcel{'s' if len(bad) > 1 else ''}: {first_ids(problem.parcel_ids[bad].tolist())}"
+    if constraint.startswith("population["):
+        return f"district {constraint.removeprefix('population[').removesuffix(']')}"
+    return ""
 
 
 def _evaluate_rows(problem: Problem, use: np.ndarray, wanted: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:

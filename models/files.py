@@ -10,6 +10,10 @@ from pathlib import Path
 
 from landalloc.models.errors import InputError
 
+CSV_ENCODING = "utf-8-sig"
+"""Every CSV landalloc writes or reads: UTF-8 with a byte-order mark, without which Excel on a
+Chinese Windows decodes 名称 as GBK; reading with it accepts files with or without the mark."""
+
 
 @contextmanager
 def atomic_folder(out: str | Path, force: bool = False) -> Iterator[Path]:

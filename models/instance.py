@@ -14,6 +14,7 @@ import pandas as pd
 
 from landalloc.models.compile import compile_problem
 from landalloc.models.errors import InputError, first_ids
+from landalloc.models.files import CSV_ENCODING
 from landalloc.models.parcels import RASTER_SUFFIXES, VECTOR_SUFFIXES, read_parcels, validate_parcels
 from landalloc.models.problem import Problem
 from landalloc.models.scenario import Scenario, load_scenario, parse_scenario
@@ -137,7 +138,7 @@ class Instance:
         if not path.exists():
             raise InputError(f"{path}: layout file not found")
         try:
-            table = pd.read_csv(path) if path.suffix.lower() == ".csv" else \
+            table = pd.read_csv(path, encoding=CSV_ENCODING) if path.suffix.lower() == ".csv" else \
                 gpd.read_file(path, engine="pyogrio")
         except Exception as exc:
             raise InputError(f"{path}: cannot read layout ({exc})") from None

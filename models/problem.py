@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from landalloc.models.landuse import LandUse
+from landalloc.models.scenario import UNITS
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -46,6 +47,7 @@ class Problem:
     centroids (N×2, m), geometry (shapely polygons), crs : where parcels are, for maps and files.
     basic_farmland, eco_redline, urban_boundary : the zoning flags (bool N), for maps.
     objectives, senses : the scenario's objectives and their senses ("max"/"min").
+    units : objective -> unit as tables and charts print it (the scenario's ``[units]``).
     """
 
     name: str
@@ -84,6 +86,7 @@ class Problem:
     senses: tuple[str, ...]
     crs: str = ""
     meta: dict[str, object] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=lambda: dict(UNITS))
 
     def __post_init__(self) -> None:
         for value in self.__dict__.values():

@@ -28,7 +28,8 @@ UNITS: dict[str, str] = {
     "efficiency": "10^4 CNY/yr", "equity": "share of residents", "ecology": "10^4 CNY/yr",
     "compactness": "km of shared edge", "change": "ha",
 }
-"""Unit of each objective, as tables and chart axes print it."""
+"""Unit of each objective by default, as tables and chart axes print it; a scenario's ``[units]``
+names the money unit of its own benefit and esv coefficients (:meth:`Scenario.objective_units`)."""
 GROUPS: tuple[str, ...] = ("agricultural", "ecological", "construction")
 
 Sense = Literal["max", "min"]
@@ -92,6 +93,14 @@ class Compactness(_Strict):
     uses: list[str] = Field(default_factory=lambda: ["crop", "forest", "urban"])
 
 
+class Units(_Strict):
+    """The money unit of the objectives summed from the scenario's own coefficients: efficiency
+    (``benefit`` per ha) and ecology (``esv`` per ha). The other objectives' units are fixed."""
+
+    efficiency: str = Field(UNITS["efficiency"], min_length=1)
+    ecology: str = Field(UNITS["ecology"], min_length=1)
+
+
 class Scenario(_Strict):
     """Everything a plan states, validated; see docs/scenario.md."""
 
@@ -106,10 +115,15 @@ class Scenario(_Strict):
     service: Service = Field(default_factory=Service)
     compactness: Compactness = Field(default_factory=Compactness)
     objectives: dict[str, Sense] = Field(default_factory=lambda: dict(NATURAL_SENSE))
+    units: Units = Field(default_factory=Units)
 
     @property
     def codes(self) -> list[str]:
         return [u.code for u in self.land_use]
+
+    def objective_units(self) -> dict[str, str]:
+        """Every objective's unit for display: :data:`UNITS` with the scenario's ``[units]``."""
+        return {**UNITS, **self.units.model_dump()}
 
     def district_name(self, district: str, language: Literal["en", "zh"] = "en") -> str:
         """A district's name in ``language``; the other language's, or its id, when not given."""

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from landalloc.models import Instance, load_scenario
-from landalloc.models.files import atomic_folder
+from landalloc.models.files import CSV_ENCODING, atomic_folder
 from landalloc.optimizer.distributed import cluster, map_tasks
 from landalloc.optimizer.front import ParetoFront
 
@@ -51,7 +51,7 @@ def run_batch(instance: str | Path, scenarios: Sequence[str | Path], out: str | 
                          "feasible": bool(front.points["feasible"].all()) if len(front) else False,
                          "finished": bool(front.run.get("finished", True)), **best})
         summary = pd.DataFrame(rows)
-        summary.to_csv(tmp / "summary.csv", index=False)
+        summary.to_csv(tmp / "summary.csv", index=False, encoding=CSV_ENCODING)
         comparable = len({tuple(f.objectives) for f in fronts}) == 1 and all(len(f) for f in fronts)
         if comparable and len(fronts) > 1:
             from landalloc.optimizer.report import compare

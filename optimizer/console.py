@@ -9,8 +9,7 @@ from rich.table import Table
 
 from landalloc.models import Evaluation, Instance, Problem
 from landalloc.models.evaluation import area_by_use
-from landalloc.models.scenario import NATURAL_SENSE, OBJECTIVES, UNITS
-
+from landalloc.models.scenario import NATURAL_SENSE, OBJECTIVES
 
 
 def instance_summary(console: Console, instance: Instance, problem: Problem) -> None:
@@ -58,17 +57,20 @@ def evaluation_summary(console: Console, problem: Problem, result: Evaluation, t
     for j, name in enumerate(OBJECTIVES):
         chosen = name in problem.objectives
         sense = problem.senses[problem.objectives.index(name)] if chosen else NATURAL_SENSE[name]
-        objectives.add_row(name, sense, f"{result.objectives[row, j]:,.4g}", UNITS[name], "yes" if chosen else "")
+        objectives.add_row(name, sense, f"{result.objectives[row, j]:,.4g}", problem.units[name],
+                           "yes" if chosen else "")
     console.print(objectives)
     constraints = Table(title=f"{title}: constraints (slack >= 0 holds)")
-    for col in ("constraint", "slack", "violation", "status"):
-        constraints.add_column(col, justify="left" if col == "constraint" else "right")
-    for rec in result.constraint_table(row).itertuples():
+    for col in ("constraint", "slack", "violation", "unit", "status", "where"):
+        constraints.add_column(col, justify="right" if col in ("slack", "violation") else "left")
+    table = result.constraint_table(row)
+    for rec in table.itertuples():
         status = "[green]holds[/green]" if rec.holds else "[red]VIOLATED[/red]"
-        constraints.add_row(escape(rec.constraint), f"{rec.slack:,.2f}", f"{rec.violation:,.2f}", status)
+        constraints.add_row(escape(rec.constraint), f"{rec.slack:,.2f}", f"{rec.violation:,.2f}", rec.unit, status,
+                            escape(rec.where))
     console.print(constraints)
     verdict = "[green]feasible[/green]" if result.feasible[row] else \
-        f"[red]infeasible[/red] ({int((~result.constraint_table(row)['holds']).sum())} constraints violated)"
+        f"[red]infeasible[/red] ({int((~table['holds']).sum())} constraints violated)"
     console.print(f"{title}: {verdict}")
 
 

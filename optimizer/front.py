@@ -22,10 +22,11 @@ import pandas as pd
 from landalloc.models import Problem, evaluate
 from landalloc.models.errors import InputError, SolverError
 from landalloc.models.evaluation import TOLERANCE
-from landalloc.models.files import atomic_folder
+from landalloc.models.files import CSV_ENCODING, atomic_folder
 from landalloc.models.landuse import LandUse
-from landalloc.models.scenario import NATURAL_SENSE, OBJECTIVES
+from landalloc.models.scenario import NATURAL_SENSE, OBJECTIVES, UNITS
 from landalloc.optimizer.point import Point
+from landalloc.optimizer.styles import write_styles
 
 POINT_COLUMNS = ("status", "gap", "seconds")
 PROVEN = ("optimal",)
@@ -49,6 +50,8 @@ class ParetoFront:
     uses: tuple[LandUse, ...]
     parcels: gpd.GeoDataFrame
     run: dict[str, Any] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=lambda: dict(UNITS))
+    """Objective -> unit as tables and charts print it (the scenario's ``[units]``)."""
 
     @classmethod
     def build(cls, problem: Problem, objectives: list[str] | tuple[str, ...], layouts: np.ndarray,
@@ -90,7 +93,7 @@ class ParetoFront:
         table.insert(0, "method", method)
         table.insert(0, "id", [f"{method}_{i:03d}" for i in range(len(keep))])
         return cls(objectives, senses, values[keep], layouts[keep], table, problem.uses,
-                   problem.parcel_frame(), dict(run or {}))
+                   problem.parcel_frame(), dict(run or {}), dict(problem.units))
 
     def __len__(self) -> int:
         return len(self.values)
@@ -179,10 +182,11 @@ class ParetoFront:
         with atomic_folder(out, force=force) as tmp:
             for name, source in (files or {}).items():
                 shutil.copyfile(source, tmp / name)
-            self.table().to_csv(tmp / "front.csv", index=False)
+            self.table().to_csv(tmp / "front.csv", index=False, encoding=CSV_ENCODING)
             self.layout_frame().to_file(tmp / "layouts.gpkg", layer="layouts", driver="GPKG", engine="pyogrio")
+            write_styles(tmp / "layouts.gpkg", self.uses, [*self.points["id"], "current_use"])
             run = {**self.run, "objectives": list(self.objectives), "senses": list(self.senses),
-                   "uses": [u.model_dump() for u in self.uses], "points": len(self),
+                   "uses": [u.model_dump() for u in self.uses], "units": self.units, "points": len(self),
                    "versions": versions(), "machine": machine()}
             (tmp / "run.json").write_text(json.dumps(run, indent=2, default=jsonable), encoding="utf-8")
             if report:
@@ -200,7 +204,7 @@ class ParetoFront:
                 raise InputError(f"{folder}: missing {name}; a result folder holds front.csv, "
                                  "layouts.gpkg and run.json (written by landalloc solve)")
         run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-        table = pd.read_csv(folder / "front.csv", dtype={"grid": str})   # grid keys such as "3" or "3,1"
+        table = pd.read_csv(folder / "front.csv", dtype={"grid": str}, encoding=CSV_ENCODING)   # grid "3", "3,1"
         objectives, senses = tuple(run["objectives"]), tuple(run["senses"])
         uses = tuple(LandUse(**u) for u in run["uses"])
         frame = gpd.read_file(folder / "layouts.gpkg", layer="layouts", engine="pyogrio")
@@ -210,7 +214,8 @@ class ParetoFront:
             np.zeros((0, len(frame)), np.int64)
         points = table.drop(columns=list(objectives))
         base = frame.drop(columns=ids)
-        return cls(objectives, senses, table[list(objectives)].to_numpy(float), layouts, points, uses, base, run)
+        return cls(objectives, senses, table[list(objectives)].to_numpy(float), layouts, points, uses, base, run,
+                   {**UNITS, **run.get("units", {})})
 
 
 def nondominated(values: np.ndarray, senses: tuple[str, ...], feasible: np.ndarray | None = None) -> np.ndarray:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from landalloc.models import Instance, evaluate
 from landalloc.models.errors import InputError, first_ids
+from landalloc.models.files import CSV_ENCODING
 from landalloc.models.instance import PARCEL_FILES
 from landalloc.models.scenario import OBJECTIVES, parse_scenario
 
@@ -161,7 +162,7 @@ def _read_result(folder: Path) -> tuple[dict[str, Any], pd.DataFrame, gpd.GeoDat
     if unknown:
         raise InputError(f"{folder / 'run.json'}: unknown objectives {unknown}; known: {', '.join(OBJECTIVES)}")
     try:
-        front = pd.read_csv(folder / "front.csv")
+        front = pd.read_csv(folder / "front.csv", encoding=CSV_ENCODING)
     except Exception as exc:  # an empty or garbled CSV: name the file, not pandas' internals
         raise InputError(f"{folder / 'front.csv'}: cannot read ({exc})") from None
     missing = [c for c in ["id", *run["objectives"]] if c not in front.columns]

@@ -22,7 +22,7 @@ from landalloc.instances.landcover.readme import readme_text, summarise
 from landalloc.instances.landcover.sources import MODIS_NAMES, MODIS_PACKAGE, modis_raster
 from landalloc.instances.landcover.study_area import Area, Boundary, Districts, district_areas, kind_of, study_boundary
 from landalloc.models.errors import InputError
-from landalloc.models.files import atomic_folder
+from landalloc.models.files import CSV_ENCODING, atomic_folder
 from landalloc.models.scenario import parse_scenario
 
 Bbox = tuple[float, float, float, float]
@@ -69,7 +69,7 @@ class LandcoverInstance:
             header = "".join(f"# {line}\n" if line else "#\n" for line in self.summary["header"])
             (tmp / "scenario.toml").write_text(header + "\n" + tomli_w.dumps(self.scenario), encoding="utf-8")
             (tmp / "README.md").write_text(self.readme, encoding="utf-8")
-            self.feasible.to_csv(tmp / "feasible_layout.csv", index=False)
+            self.feasible.to_csv(tmp / "feasible_layout.csv", index=False, encoding=CSV_ENCODING)
         return Path(out)
 
     def __repr__(self) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from landalloc.models.errors import InputError
+from landalloc.models.files import CSV_ENCODING
 from landalloc.models.landuse import DEFAULT_LAND_USES, LandUse
 
 BARREN = LandUse(code="barren", name_en="barren and other land", name_zh="其他土地", group="ecological",
@@ -156,7 +157,7 @@ def class_table(classes: str | Path | ClassTable) -> ClassTable:
     if not path.is_file():
         raise InputError(f"classes: '{classes}' is neither a shipped table ({', '.join(TABLES)}) nor a "
                          "CSV file with columns value,name,use[,secondary][,redline]")
-    with path.open(newline="", encoding="utf-8") as handle:
+    with path.open(newline="", encoding=CSV_ENCODING) as handle:
         reader = csv.DictReader(handle)
         missing = {"value", "name", "use"} - set(reader.fieldnames or ())
         if missing:

@@ -126,9 +126,9 @@ def plot_front(front: ParetoFront, others: Sequence[ParetoFront] = (), names: Se
         fig = Figure(figsize=(7.5, 5.5), layout="constrained")
         ax = fig.add_subplot()
         _scatter_pair(ax, series, found, 0, min(1, m - 1), front, labels=True)
-        ax.set_xlabel(axis_label(front.objectives[0], front.senses[0]))
+        ax.set_xlabel(axis_label(front.objectives[0], front.senses[0], units=front.units))
         if m == 2:
-            ax.set_ylabel(axis_label(front.objectives[1], front.senses[1]))
+            ax.set_ylabel(axis_label(front.objectives[1], front.senses[1], units=front.units))
         else:
             ax.set_yticks([])
         ax.legend(handles=handles, loc="best", fontsize=8, framealpha=0.85)
@@ -145,9 +145,9 @@ def plot_front(front: ParetoFront, others: Sequence[ParetoFront] = (), names: Se
                 ax.xaxis.set_major_locator(MaxNLocator(4))
                 ax.yaxis.set_major_locator(MaxNLocator(5))
                 if row == m - 1:
-                    ax.set_xlabel(axis_label(front.objectives[col], front.senses[col]), fontsize=8)
+                    ax.set_xlabel(axis_label(front.objectives[col], front.senses[col], units=front.units), fontsize=8)
                 if col == 0:
-                    ax.set_ylabel(axis_label(front.objectives[row], front.senses[row]), fontsize=8)
+                    ax.set_ylabel(axis_label(front.objectives[row], front.senses[row], units=front.units), fontsize=8)
         _parallel(fig.add_subplot(grid[m - 1, :]), series, found, front)
         corner = fig.add_subplot(grid[0, m - 2])  # the empty upper triangle holds the legend
         corner.axis("off")
@@ -228,7 +228,7 @@ def _parallel(ax, series: list[Series], marks: Marks, front: ParetoFront) -> Non
         name = front.objectives[j]
         ax.text(j, 1.03, format_value(name, best), ha="center", va="bottom", fontsize=7)
         ax.text(j, -0.03, format_value(name, worst), ha="center", va="top", fontsize=7)
-    ax.set_xticks(xs, [axis_label(o, s) for o, s in zip(front.objectives, front.senses)], fontsize=8)
+    ax.set_xticks(xs, [axis_label(o, s, units=front.units) for o, s in zip(front.objectives, front.senses)], fontsize=8)
     ax.tick_params(axis="x", pad=14)
     ax.set_yticks([])
     ax.set_ylim(-0.12, 1.12)

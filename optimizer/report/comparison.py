@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from landalloc.models.errors import InputError
-from landalloc.models.files import atomic_folder
+from landalloc.models.files import CSV_ENCODING, atomic_folder
 from landalloc.optimizer.front import ParetoFront
 from landalloc.optimizer.report import metrics
 from landalloc.optimizer.report.charts import aligned_values, front_name, plot_front, unique_names
@@ -113,8 +113,8 @@ class Comparison:
 
         out = Path(out)
         with atomic_folder(out, force=force) as tmp:
-            self.indicators.to_csv(tmp / "indicators.csv", index=False)
-            self.pairs.to_csv(tmp / "pairs.csv", index=False)
+            self.indicators.to_csv(tmp / "indicators.csv", index=False, encoding=CSV_ENCODING)
+            self.pairs.to_csv(tmp / "pairs.csv", index=False, encoding=CSV_ENCODING)
             (tmp / "comparison.md").write_text(self.to_markdown(), encoding="utf-8")
             self.plot().savefig(tmp / "pareto.png", dpi=DPI)
             self.plot_indicators().savefig(tmp / "indicators.png", dpi=DPI)

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from landalloc.models import Problem
+from landalloc.models.files import CSV_ENCODING
 from landalloc.optimizer.front import ParetoFront
 from landalloc.optimizer.report.charts import plot_front
 from landalloc.optimizer.report.context import current_values, load_problem
@@ -98,7 +99,7 @@ def _save(fig, path: Path) -> Path:
 
 def _csv(table: pd.DataFrame, path: Path, index: bool = True) -> Path:
     # six decimals: hectares to the square decimetre, no binary noise such as 114107.00000000001
-    return _atomic(path, lambda tmp: table.round(6).to_csv(tmp, index=index, encoding="utf-8"))
+    return _atomic(path, lambda tmp: table.round(6).to_csv(tmp, index=index, encoding=CSV_ENCODING))
 
 
 def _write_text(text: str, path: Path) -> Path:

@@ -76,7 +76,7 @@ def report_data(fronts: list[ParetoFront], problem: Problem | None, names: Seque
     """Everything the page's script reads, as JSON-ready Python objects."""
     first = fronts[0]
     series = series_of(fronts, names)
-    objectives = [{"name": o, "sense": s, "label": axis_label(o, s, html=True)}
+    objectives = [{"name": o, "sense": s, "label": axis_label(o, s, html=True, units=first.units)}
                   for o, s in zip(first.objectives, first.senses)]
     ids = [str(i) for f in fronts for i in f.points["id"]]
     prefixed = len(set(ids)) < len(ids)
@@ -211,7 +211,7 @@ def _encode(layout: np.ndarray) -> str:
 def _hover(front: ParetoFront, p: int, label: str, values: np.ndarray, first: ParetoFront) -> str:
     lines = [f"<b>{html_text.escape(label)}</b>"]
     for o, s, v in zip(first.objectives, first.senses, values):
-        lines.append(f"{axis_label(o, s, html=True)}: {format_value(o, float(v))}")
+        lines.append(f"{axis_label(o, s, html=True, units=first.units)}: {format_value(o, float(v))}")
     row = front.points.iloc[p]
     extra = [f"{c} {_cell(row[c])}" for c in ("status", "gap", "seconds") if c in row and _cell(row[c])]
     if extra:

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import re
+from html import escape
+from collections.abc import Mapping
+
 from landalloc.models.landuse import LandUse
 from landalloc.models.scenario import UNITS
 
-UNIT_TEXT = UNITS
-UNIT_MATH = {"efficiency": "$10^4$ CNY/yr", "ecology": "$10^4$ CNY/yr"}
-UNIT_HTML = {"efficiency": "10<sup>4</sup> CNY/yr", "ecology": "10<sup>4</sup> CNY/yr"}
 CURRENT = "current"
 """Id of today's layout wherever solutions are listed next to the front's points."""
 
 
-def axis_label(objective: str, sense: str, html: bool = False) -> str:
-    """``efficiency (10^4 CNY/yr) ↑``: name, unit and which way is better."""
-    units = UNIT_HTML if html else UNIT_MATH
-    unit = units.get(objective, UNIT_TEXT.get(objective, ""))
+def axis_label(objective: str, sense: str, html: bool = False, units: Mapping[str, str] | None = None) -> str:
+    """``efficiency (10^4 CNY/yr) ↑``: name, unit (the front's, from its scenario) and which way is better;
+    a power of ten is set as a superscript (HTML, or matplotlib's mathtext)."""
+    unit = (units or UNITS).get(objective, "")
+    if html:
+        unit = re.sub(r"10\^(-?\d+)", r"10<sup>\1</sup>", escape(unit))
+    else:  # a "$" of the planner's own (USD) is text, not mathtext
+        unit = re.sub(r"10\^(-?\d+)", r"$10^{\1}$", unit.replace("$", r"\$"))
     arrow = "↑" if sense == "max" else "↓"
     return f"{objective} ({unit}) {arrow}" if unit else f"{objective} {arrow}"
 
