@@ -41,6 +41,13 @@ TOWN_SERVICE = 0.6
 """Part of the service land that lies in towns; the rest is in the largest villages."""
 DENSITY = {"urban": 150.0, "rural": 40.0}
 """Housing capacity of the scenario, persons/ha."""
+TOWNSHIP_NAMES: tuple[tuple[str, str], ...] = (
+    ("城关", "Chengguan"), ("河西", "Hexi"), ("河东", "Hedong"), ("沙湾", "Shawan"), ("白泉", "Baiquan"),
+    ("清水", "Qingshui"), ("红柳", "Hongliu"), ("黄土坡", "Huangtupo"), ("柳树湾", "Liushuwan"),
+    ("草滩", "Caotan"), ("新民", "Xinmin"), ("长乐", "Changle"),
+)
+"""Fictional township names, in district order (the county seat first: 城关镇, as county seats are
+called); towns get 镇 Town, rural townships 乡 Township. A county has at most twelve districts."""
 
 
 def generate_county(n_parcels: int, seed: int, shape: Literal["grid", "polygons"] = "grid",
@@ -366,7 +373,7 @@ class _Land:
         reach = np.where(urban, capacity + DENSITY["urban"] * np.minimum(udb_room, urban_room),
                          capacity + DENSITY["rural"] * free_built)
         target = np.floor(np.minimum(growth * pop, 0.8 * reach))
-        districts = {f"T{d + 1:02d}": {"kind": "urban" if urban[d] else "rural",
+        districts = {f"T{d + 1:02d}": {"kind": "urban" if urban[d] else "rural", **_township_name(d, bool(urban[d])),
                                        "population_target": float(target[d])} for d in range(count)}
         conversion = {c: list(CODES) for c in ("crop", "forest", "grass")}
         conversion |= {"water": ["water"], "urban": ["urban", "service"], "service": ["service", "urban"],
@@ -384,12 +391,22 @@ class _Land:
         }
 
 
+def _township_name(district: int, town: bool) -> dict[str, str]:
+    """The fictional ``name_zh``/``name_en`` of a synthetic district (:data:`TOWNSHIP_NAMES`)."""
+    zh, en = TOWNSHIP_NAMES[district]
+    return {"name_zh": zh + ("镇" if town else "乡"), "name_en": f"{en} {'Town' if town else 'Township'}"}
+
+
 def synthetic_readme(parcels: gpd.GeoDataFrame, scenario: dict[str, Any]) -> str:
     """A README for a generated instance: provenance, today's land use, what it is for."""
     area = parcels.geometry.area / 1e4
     shares = area.groupby(parcels["current_use"]).sum() / area.sum()
     table = "\n".join(f"| {c} | {area[parcels['current_use'] == c].sum():,.0f} | {shares.get(c, 0):.1%} |"
                       for c in CODES)
+    residents = parcels.groupby("district")["pop"].sum()
+    townships = "\n".join(f"| {d} | {s.get('name_zh', '')} {s.get('name_en', '')} | {s['kind']} | "
+                           f"{residents.get(d, 0):,.0f} | {s['population_target']:,.0f} |"
+                           for d, s in scenario["districts"].items())
     return (f"# {scenario['name']}\n\n{scenario['description']}\n\n"
             "Synthetic data: terrain, river, towns, villages, suitability, residents and zoning are drawn "
             "by `landalloc.instances.synthetic.generate_county`; nothing here describes a real place. "
@@ -397,7 +414,9 @@ def synthetic_readme(parcels: gpd.GeoDataFrame, scenario: dict[str, Any]) -> str
             f"{parcels['district'].nunique()} townships, {parcels['pop'].sum():,.0f} residents.\n\n"
             "Use it to test and benchmark the optimiser: the quotas bind for a plan that urbanises, "
             "and today's layout leaves some town short of housing.\n\n"
-            f"| use | area (ha) | share |\n|---|---:|---:|\n{table}\n")
+            f"| use | area (ha) | share |\n|---|---:|---:|\n{table}\n\n"
+            "Townships (fictional names) and the population each must house:\n\n"
+            f"| district | name | kind | residents | target |\n|---|---|---|---:|---:|\n{townships}\n")
 
 
 def write_instance(parcels: gpd.GeoDataFrame, scenario: dict[str, Any], out_dir: str | Path,

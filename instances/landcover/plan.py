@@ -250,10 +250,11 @@ swap housing and services; villages may be reclaimed (增减挂钩) or grow into
 
 
 def scenario(name: str, description: str, plan: Plan, district_ids: list[str], kinds: list[str],
-             density: dict[str, float], radius_m: float) -> dict[str, Any]:
-    """The scenario as a TOML-able dict (validated by the builder with ``landalloc.models.parse_scenario``)."""
-    districts = {d: {"kind": kind, "population_target": float(t)}
-                 for d, kind, t in zip(district_ids, kinds, plan.targets) if t > 0}
+             density: dict[str, float], radius_m: float, names: list[dict[str, str]]) -> dict[str, Any]:
+    """The scenario as a TOML-able dict (validated by the builder with ``landalloc.models.parse_scenario``);
+    ``names`` gives each district's ``name_zh``/``name_en`` (either may be missing)."""
+    districts = {d: {"kind": kind, **named, **({"population_target": float(t)} if t > 0 else {})}
+                 for d, kind, t, named in zip(district_ids, kinds, plan.targets, names) if t > 0 or named}
     return {
         "name": name, "description": description,
         "land_use": [u.model_dump() for u in LAND_USES],

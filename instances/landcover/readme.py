@@ -113,7 +113,9 @@ def readme_text(s: dict[str, Any]) -> str:
         row = s["by_district"].loc[area_.id]
         target = sc["districts"].get(area_.id, {}).get("population_target")
         shown = "" if target is None else f"{target:,.0f}"
-        lines.append(f"| {area_.id} | {area_.name} | {kind} | {int(row['cells']):,} | {row['area_ha'] / 100:,.1f} | "
+        named = sc["districts"].get(area_.id, {})
+        label = " ".join(n for n in (named.get("name_zh"), named.get("name_en")) if n) or area_.name
+        lines.append(f"| {area_.id} | {label} | {kind} | {int(row['cells']):,} | {row['area_ha'] / 100:,.1f} | "
                      f"{row['residents']:,.0f} | {row['capacity']:,.0f} | {shown} |")
     lines += ["", "## Plan", "", "| quota | min (ha) | max (ha) |", "|---|---:|---:|"]
     for key, q in sc["quotas"].items():
