@@ -87,7 +87,7 @@ class Evaluation:
         """
         violation = self.violation[row]
         holds = violation <= TOLERANCE * self.scale
-        table = pd.DataFrame({"constraint": self.constraints, "slack": self.slack[row], "violation": violation,
+        table = pd.DataFrame({"constraint": self.constraints, "slack": self.slack[row] + 0.0, "violation": violation,
                               "unit": [constraint_unit(self.problem, c) for c in self.constraints],
                               "holds": holds, "where": ""})
         if self.problem is not None and self.layouts is not None:

@@ -20,7 +20,8 @@ def axis_label(objective: str, sense: str, html: bool = False, units: Mapping[st
     if html:
         unit = re.sub(r"10\^(-?\d+)", r"10<sup>\1</sup>", escape(unit))
     else:  # a "$" of the planner's own (USD) is text, not mathtext
-        unit = re.sub(r"10\^(-?\d+)", r"$10^{\1}$", unit.replace("$", r"\$"))
+        unit = re.sub(r"10\^(-?\d+)", lambda m: f"$10^{m[1]}$" if len(m[1]) == 1 else f"$10^{{{m[1]}}}$",
+                      unit.replace("$", r"\$"))
     arrow = "↑" if sense == "max" else "↓"
     return f"{objective} ({unit}) {arrow}" if unit else f"{objective} {arrow}"
 
