@@ -31,7 +31,7 @@ class Instance:
     path: Path | None = None
 
     @classmethod
-    def load(cls, path: str | Path, scenario: str | Path | None = None,
+    def load(cls, path: str | Path, scenario: str | Path | Scenario | None = None,
              fix_geometries: bool = False) -> Instance:
         """Load an instance folder (``parcels.gpkg`` + ``scenario.toml``) or a parcel file.
 
@@ -39,7 +39,8 @@ class Instance:
         ----------
         path : an instance folder, or a parcel file (GeoPackage, GeoParquet, Shapefile,
             land-use GeoTIFF) with ``scenario.toml`` beside it.
-        scenario : another scenario file to apply to the same parcels.
+        scenario : another scenario file to apply to the same parcels, or a validated
+            :class:`Scenario` (e.g. the one a result folder's run.json recorded).
         fix_geometries : repair invalid geometries with ``shapely.make_valid``, keeping their
             polygonal parts; :attr:`repairs` says what was repaired.
 
@@ -65,7 +66,7 @@ class Instance:
             parcel_file, folder = path, path.parent
         else:
             raise InputError(f"{path}: not an instance folder or parcel file")
-        chosen = load_scenario(scenario or folder / "scenario.toml")
+        chosen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario or folder / "scenario.toml")
         raw = read_parcels(parcel_file, chosen.codes)
         parcels = validate_parcels(raw, chosen.codes, str(parcel_file), fix_geometries=fix_geometries)
         return cls(parcels=parcels, scenario=chosen, path=folder)

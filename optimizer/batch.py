@@ -41,10 +41,9 @@ def run_batch(instance: str | Path, scenarios: Sequence[str | Path], out: str | 
     rows = []
     with atomic_folder(out, force=force) as tmp:
         for name, scenario, scenario_path, front in zip(names, chosen, scenarios, fronts):
-            run = {**front.run, "instance": str(Path(instance).resolve()), "scenario_file": str(scenario_path),
-                   "inputs": base.input_hashes(), "label": name}
-            problem = Instance(base.parcels, scenario, base.path).compile()
-            dataclasses.replace(front, run=run).to_file(tmp / name, report=True, problem=problem)
+            run = {**front.run, "scenario_file": str(scenario_path), "label": name}
+            solved = Instance(base.parcels, scenario, base.path)
+            dataclasses.replace(front, run=run).to_file(tmp / name, report=True, instance=solved)
             best = {f"best {o}": (front.values[:, j].max() if s == "max" else front.values[:, j].min())
                     for j, (o, s) in enumerate(zip(front.objectives, front.senses))} if len(front) else {}
             rows.append({"scenario": name, "objectives": ",".join(front.objectives), "points": len(front),

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from landalloc.models import Instance, LandallocError, Problem, evaluate
+from landalloc.models import Instance, LandallocError, evaluate
 from landalloc.optimizer.console import evaluation_summary, instance_summary
 from landalloc.optimizer.distributed import cluster
 
@@ -55,10 +55,9 @@ def demo(out: Annotated[Path, typer.Option(help="folder for the demo's results (
     exact = milp.pareto(problem, objectives, points=7, time_limit=60)
     console.rule("NSGA-II (30 s, seeded with the MILP's payoff-table extremes)")
     approx = nsga.explore(problem, objectives, pop_size=60, time_limit=30, seed=1, initial=exact.layouts[:2])
-    record = provenance(instance, problem, objectives)
     for name, front in (("milp", exact), ("nsga2", approx)):
-        front = dataclasses.replace(front, run={**front.run, **record, "method": name})
-        front.to_file(folder / name, report=True, problem=problem)
+        front = dataclasses.replace(front, run={**front.run, "method": name})
+        front.to_file(folder / name, report=True, problem=problem, instance=instance)
         console.print(f"{name}: {front}")
     comparison = compare([folder / "milp", folder / "nsga2"], out=folder / "compared")
     console.print(comparison.to_markdown())
@@ -187,12 +186,12 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
             # a second Ctrl-C may stop the run before it saved any state: then keep the one it resumed
             kept = checkpoint if checkpoint.exists() else None if resume is None else resume / CHECKPOINT
             files = {} if kept is None else {CHECKPOINT: kept}
-    run = {**front.run, **provenance(loaded, problem, chosen), "method": method, "seed": seed,
+    run = {**front.run, "method": method, "seed": seed,
            "command": " ".join(sys.argv[1:]), "total_seconds": time.perf_counter() - started}
     front = dataclasses.replace(front, run=run)
     interrupted = str(run.get("stopped_by", "")).startswith("interrupt")
     # an interrupted run writes only its data, quickly: `landalloc report` can add the rest
-    front.to_file(out, force=force, report=report and not interrupted, problem=problem, files=files)
+    front.to_file(out, force=force, report=report and not interrupted, problem=problem, files=files, instance=loaded)
     pending_checkpoint(out).unlink(missing_ok=True)   # now inside --out
     console.print(front)
     shown = front.table()[["id", *front.objectives, "status", "gap", "seconds"]]
@@ -274,15 +273,6 @@ def resume_command(out: Path) -> str:
     return shlex.join(["landalloc", *args, "--resume", str(out), "--out", f"{out}-resumed"])
 
 
-def provenance(instance: Instance, problem: Problem, objectives: list[str]) -> dict[str, object]:
-    """What run.json records about the inputs: path, file hashes, scenario, today's values."""
-    today = evaluate(problem, problem.current_layout, objectives)
-    return {"instance": str(instance.path.resolve()) if instance.path else None,
-            "inputs": instance.input_hashes(), "scenario": instance.scenario.model_dump(),
-            "current": {o: float(today.objective(o)[0]) for o in objectives},
-            "current_feasible": bool(today.feasible[0])}
-
-
 @app.command()
 def batch(scenarios: Annotated[list[Path], typer.Argument(help="scenario.toml files to compare")],
           instance: Annotated[Path, typer.Option(help="instance folder whose parcels every scenario uses")],
@@ -314,22 +304,40 @@ def batch(scenarios: Annotated[list[Path], typer.Argument(help="scenario.toml fi
 
 
 @app.command("report")
-def report_command(folder: Annotated[Path, typer.Argument(help="result folder of landalloc solve")]) -> None:
-    """(Re)write the charts, maps, tables and report.html of a result folder."""
-    from landalloc.optimizer.report import write_report
+def report_command(
+        folder: Annotated[Path, typer.Argument(help="a folder of landalloc solve, batch or compare (or to_file)")],
+        instance: Annotated[Path | None, typer.Option(
+            help="the instance folder the results were solved on, when it is no longer where run.json says")] = None
+) -> None:
+    """(Re)write the charts, maps, tables and report.html of a result, batch or comparison folder.
 
-    written = write_report(folder)
-    console.print(f"wrote {len(written)} files; open {folder / 'report.html'}")
+    The instance is reloaded from where run.json records it, under the scenario it recorded; when it
+    moved or changed, one warning says so and what to pass, and the report uses what the folder holds.
+    """
+    import warnings
+
+    from landalloc.optimizer.report.folder import report_folder
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        written = report_folder(folder, instance=instance)
+    for message in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, UserWarning)):
+        errors.print(f"[yellow]warning:[/yellow] {escape(message)}", soft_wrap=True)
+    pages = [path for path in written if path.name == "report.html"]
+    console.print(f"wrote {len(written)} files; open {', '.join(map(str, pages)) or folder}", soft_wrap=True)
 
 
 @app.command("compare")
-def compare_command(folders: Annotated[list[Path], typer.Argument(help="result folders to compare")],
+def compare_command(folders: Annotated[list[Path], typer.Argument(
+                        help="result folders to compare; a comparison or batch folder stands for its fronts")],
                     out: Annotated[Path, typer.Option(help="folder for the comparison")],
                     force: Annotated[bool, typer.Option(help="replace an existing folder")] = False) -> None:
     """Compare fronts: hypervolume, IGD, additive epsilon and coverage, with charts."""
     from landalloc.optimizer.report import compare
+    from landalloc.optimizer.report.folder import result_folders
 
-    result = compare(folders, out=out, force=force)
+    named = [pair for folder in folders for pair in result_folders(folder)]
+    result = compare([path for _, path in named], names=[name for name, _ in named], out=out, force=force)
     console.print(result.to_markdown())
     console.print(f"wrote {out}")
 

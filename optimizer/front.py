@@ -19,12 +19,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from landalloc.models import Problem, evaluate
+from landalloc.models import Instance, Problem, evaluate
 from landalloc.models.errors import InputError, SolverError
 from landalloc.models.evaluation import TOLERANCE
 from landalloc.models.files import CSV_ENCODING, atomic_folder
 from landalloc.models.landuse import LandUse
 from landalloc.models.scenario import NATURAL_SENSE, OBJECTIVES, UNITS
+from landalloc.optimizer import provenance
 from landalloc.optimizer.point import Point
 from landalloc.optimizer.styles import write_styles
 
@@ -173,19 +174,27 @@ class ParetoFront:
                                 crs=self.parcels.crs)
 
     def to_file(self, out: str | Path, force: bool = False, report: bool = False,
-                problem: Problem | None = None, files: dict[str, Path] | None = None) -> Path:
+                problem: Problem | None = None, files: dict[str, Path] | None = None,
+                instance: Instance | None = None) -> Path:
         """Write front.csv, layouts.gpkg and run.json (and, with ``report``, the charts, maps,
         tables and report.html of :func:`landalloc.optimizer.report.write_report`) atomically into ``out``;
         ``files`` are copied in under the given names (e.g. an NSGA checkpoint, to resume from).
+
+        Given the ``instance`` solved, run.json records where it is, the SHA-256 of its files and
+        the scenario with its hash (:mod:`landalloc.optimizer.provenance`), so that
+        ``landalloc report`` and ``landalloc check`` find it again; given the ``problem``, today's values.
         """
         out = Path(out)
+        if instance is not None and problem is None:
+            problem = instance.compile()
+        inputs = provenance.record(out, self.objectives, instance, problem, self.run)
         with atomic_folder(out, force=force) as tmp:
             for name, source in (files or {}).items():
                 shutil.copyfile(source, tmp / name)
             self.table().to_csv(tmp / "front.csv", index=False, encoding=CSV_ENCODING)
             self.layout_frame().to_file(tmp / "layouts.gpkg", layer="layouts", driver="GPKG", engine="pyogrio")
             write_styles(tmp / "layouts.gpkg", self.uses, [*self.points["id"], "current_use"])
-            run = {**self.run, "objectives": list(self.objectives), "senses": list(self.senses),
+            run = {**self.run, **inputs, "objectives": list(self.objectives), "senses": list(self.senses),
                    "uses": [u.model_dump() for u in self.uses], "units": self.units, "points": len(self),
                    "versions": versions(), "machine": machine()}
             (tmp / "run.json").write_text(json.dumps(run, indent=2, default=jsonable), encoding="utf-8")

@@ -21,16 +21,13 @@ import pandas as pd
 from landalloc.models import Instance, evaluate
 from landalloc.models.errors import InputError, first_ids
 from landalloc.models.files import CSV_ENCODING
-from landalloc.models.instance import PARCEL_FILES
-from landalloc.models.scenario import OBJECTIVES, parse_scenario
+from landalloc.models.scenario import OBJECTIVES
+from landalloc.optimizer.provenance import changed_inputs, find_instance, is_data, recorded_scenario
 
 RELATIVE_TOLERANCE = 1e-6
 """Objective values in front.csv must match re-evaluation to this relative tolerance."""
 ABSOLUTE_TOLERANCE = 1e-9
 """...or to this absolute one, for values at zero (no change, no coverage)."""
-DATA_SUFFIXES = (".gpkg", ".parquet", ".geoparquet", ".shp", ".shx", ".dbf", ".prj", ".cpg", ".geojson", ".fgb",
-                 ".tif", ".tiff", ".toml")
-"""Instance files whose change changes the problem; a changed README is only a warning."""
 
 
 @dataclass(frozen=True)
@@ -104,13 +101,13 @@ def verify_result(folder: str | Path, instance: str | Path | None = None, scenar
     """
     folder = Path(folder)
     run, front, layouts = _read_result(folder)
-    path = instance if instance is not None else run.get("instance")
-    if not path:
+    if not (instance or run.get("instance")):
         raise InputError(f"{folder / 'run.json'}: names no instance; give the instance folder "
                          "(landalloc check INSTANCE RESULT_DIR)")
-    if not Path(path).exists():
-        raise InputError(f"{path}: the instance of {folder} is not there; give its folder "
-                         "(landalloc check INSTANCE RESULT_DIR)")
+    path = instance if instance is not None else find_instance(run, folder)
+    if path is None or not Path(path).exists():
+        raise InputError(f"{instance or run['instance']}: the instance of {folder} is not there (moved or deleted?); "
+                         "give its folder (landalloc check INSTANCE RESULT_DIR)")
     loaded = Instance.load(path, scenario, fix_geometries=fix_geometries)
     problems, warnings = _compare_inputs(run, loaded, scenario)
 
@@ -222,33 +219,22 @@ def _compare_inputs(run: dict[str, Any], instance: Instance,
     if not isinstance(recorded, dict) or not recorded:
         warnings.append("run.json records no input hashes: whether the instance changed since the run is unknown")
     else:
-        current = instance.input_hashes()
-        changed = sorted(n for n in recorded.keys() & current.keys() if recorded[n] != current[n])
-        gone = sorted(recorded.keys() - current.keys())
-        added = sorted(current.keys() - recorded.keys())
-        for kind, names in (("changed since the run", changed), ("gone since the run", gone),
-                            ("added since the run", added)):
-            data = [n for n in names if _is_data(n)]
-            other = [n for n in names if not _is_data(n)]
+        for kind, names in changed_inputs(run, instance).items():
+            data = [n for n in names if is_data(n)]
+            other = [n for n in names if not is_data(n)]
             if data:
-                problems.append(f"instance files {kind}: {', '.join(data)} (hashes differ from run.json's 'inputs')")
+                problems.append(f"instance files {kind} since the run: {', '.join(data)} (hashes differ from "
+                                "run.json's 'inputs')")
             if other:
-                warnings.append(f"instance files {kind}: {', '.join(other)} (not data)")
-    if isinstance(run.get("scenario"), dict):
-        try:
-            then = parse_scenario(run["scenario"], "run.json scenario").model_dump()
-        except InputError as exc:
-            raise InputError(f"run.json: the recorded scenario is not valid ({exc})") from None
-        differ = _differences(then, instance.scenario.model_dump())
+                warnings.append(f"instance files {kind} since the run: {', '.join(other)} (not data)")
+    then = recorded_scenario(run)
+    if then is not None:
+        differ = _differences(then.model_dump(), instance.scenario.model_dump())
         if differ:
             source = scenario or (instance.path / "scenario.toml" if instance.path else "the scenario")
             problems.append(f"the run's scenario differs from {source} in {first_ids(differ)}; verify with the "
                             "scenario the run used (--scenario)")
     return problems, warnings
-
-
-def _is_data(name: str) -> bool:
-    return name in PARCEL_FILES or Path(name).suffix.lower() in DATA_SUFFIXES
 
 
 def _differences(a: Any, b: Any, key: str = "") -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +22,8 @@ from matplotlib.figure import Figure
 
 from landalloc.models.errors import InputError
 from landalloc.models.files import CSV_ENCODING, atomic_folder
-from landalloc.optimizer.front import ParetoFront
+from landalloc.optimizer.front import ParetoFront, jsonable, machine, versions
+from landalloc.optimizer.provenance import comparison_record
 from landalloc.optimizer.report import metrics
 from landalloc.optimizer.report.charts import aligned_values, front_name, plot_front, unique_names
 
@@ -48,6 +50,8 @@ class Comparison:
     nadir: np.ndarray
     indicators: pd.DataFrame
     pairs: pd.DataFrame
+    sources: tuple[Path | None, ...] = ()
+    """The result folder each front was read from (None for a front given in memory)."""
 
     def coverage(self) -> pd.DataFrame:
         """C(row, column): the share of the column front's points the row front weakly dominates."""
@@ -107,12 +111,22 @@ class Comparison:
         return fig
 
     def to_file(self, out: str | Path, force: bool = False, html: bool = True) -> Path:
-        """Write indicators.csv, pairs.csv, comparison.md, pareto.png, indicators.png and report.html."""
+        """Write indicators.csv, pairs.csv, comparison.md, pareto.png, indicators.png, report.html
+        and run.json (the fronts compared, so that ``landalloc report`` can redo the comparison;
+        fronts given in memory are kept in ``fronts/<name>/``)."""
         from landalloc.optimizer.report.folder import DPI
         from landalloc.optimizer.report.html import report_html
 
         out = Path(out)
         with atomic_folder(out, force=force) as tmp:
+            folders = []
+            for name, front, source in zip(self.names, self.fronts, self.sources or (None,) * len(self.fronts)):
+                if source is None:
+                    front.to_file(tmp / "fronts" / name)
+                folders.append(out / "fronts" / name if source is None else source)
+            run = {**comparison_record(out, self.names, folders, self.fronts), "versions": versions(),
+                   "machine": machine()}
+            (tmp / "run.json").write_text(json.dumps(run, indent=2, default=jsonable), encoding="utf-8")
             self.indicators.to_csv(tmp / "indicators.csv", index=False, encoding=CSV_ENCODING)
             self.pairs.to_csv(tmp / "pairs.csv", index=False, encoding=CSV_ENCODING)
             (tmp / "comparison.md").write_text(self.to_markdown(), encoding="utf-8")
@@ -160,14 +174,16 @@ def compare(fronts: Sequence[ParetoFront | str | Path], out: str | Path | None =
     """
     if len(fronts) == 0:
         raise InputError("compare: give at least one front or result folder")
-    loaded, default_names = [], []
+    loaded, default_names, sources = [], [], []
     for item in fronts:
         if isinstance(item, ParetoFront):
             loaded.append(item)
             default_names.append(front_name(item))
+            sources.append(None)
         else:
             loaded.append(ParetoFront.read(item))
             default_names.append(Path(item).name or str(item))
+            sources.append(Path(item))
     if names is not None and len(names) != len(loaded):
         raise InputError(f"compare: {len(names)} names for {len(loaded)} fronts; give one name per front")
     chosen = unique_names(list(names) if names is not None else default_names)
@@ -195,7 +211,7 @@ def compare(fronts: Sequence[ParetoFront | str | Path], out: str | Path | None =
     pairs = pd.DataFrame([{"a": chosen[i], "b": chosen[j], "coverage": metrics.coverage(scaled[i], scaled[j]),
                            "epsilon": metrics.additive_epsilon(scaled[i], scaled[j])}
                           for i in range(len(scaled)) for j in range(len(scaled))])
-    result = Comparison(tuple(chosen), tuple(loaded), ideal, nadir, indicators, pairs)
+    result = Comparison(tuple(chosen), tuple(loaded), ideal, nadir, indicators, pairs, tuple(sources))
     if out is not None:
         result.to_file(out, force=force)
     return result

@@ -1,10 +1,12 @@
 """What a report needs beyond the front itself: the compiled problem, today's values, the payoff.
 
-A result folder's ``run.json`` tells where the instance is. Entries read here (all optional;
-a report without them still draws the front and the maps, and says what it left out):
+A result folder's ``run.json`` tells where the instance is and which scenario was solved
+(:mod:`landalloc.optimizer.provenance`). Entries read here (all optional; a report without them
+still draws the front and the maps, and says what it left out):
 
-- ``instance``: the instance folder (absolute, or relative to the result folder);
-- ``scenario``: another scenario file applied to it (default: the instance's scenario.toml);
+- ``instance``, ``instance_from_results``, ``instance_given``: the instance folder, absolute,
+  relative to the result folder and as given, tried in that order;
+- ``scenario`` (with ``scenario_hash``): the scenario as solved (default: the instance's scenario.toml);
 - ``inputs``: SHA-256 per instance file, to warn when the instance changed since the run;
 - ``current``: today's layout's objective values ``{"efficiency": ..., ...}``;
 - ``payoff``: the payoff table as run.json stores it, ``{"table": [{"optimised": name, objective: value, ...}]}``.
@@ -17,38 +19,52 @@ from pathlib import Path
 
 import numpy as np
 
-from landalloc.models import Instance, LandallocError, Problem, evaluate
+from landalloc.models import LandallocError, Problem, evaluate
 from landalloc.models.scenario import OBJECTIVES
 from landalloc.optimizer.front import ParetoFront
+from landalloc.optimizer.provenance import changed_inputs, find_instance, is_data, load_recorded
+
+LEFT_OUT = "the report leaves out quota and district tables"
 
 
-def load_problem(front: ParetoFront, folder: str | Path | None = None) -> Problem | None:
-    """Compile the instance named by ``front.run["instance"]``, or None (with a warning) when
-    it is not named, not found, changed since the run, or has other parcels than the front."""
-    named = front.run.get("instance")
-    if not named:
+def load_problem(front: ParetoFront, folder: str | Path | None = None,
+                 instance: str | Path | None = None) -> Problem | None:
+    """Compile the instance the front was solved on, under the scenario run.json recorded.
+
+    ``instance`` overrides the folder run.json names (``landalloc report DIR --instance PATH``).
+    Returns None, with one warning that says why and what to pass, when no instance is named,
+    it is not where run.json says (moved or deleted), it cannot be loaded, or it has other
+    parcels than the front; warns too when its files changed since the run.
+    """
+    run = front.run
+    where = f"{folder}: " if folder is not None else ""
+    path = Path(instance) if instance is not None else find_instance(run, folder)
+    if path is None:
+        named = run.get("instance")
+        warnings.warn(f"{where}the instance cannot be loaded: it is not at {named} any more (moved or deleted); "
+                      f"{LEFT_OUT}; pass --instance PATH (its new folder) to include them" if named else
+                      f"{where}run.json names no instance; {LEFT_OUT}; pass --instance PATH to include them "
+                      "(from Python: write_report(DIR, problem=problem), or front.to_file(DIR, instance=instance))",
+                      stacklevel=2)
         return None
-    path = Path(named)
-    if not path.is_absolute() and folder is not None and not path.exists():
-        path = Path(folder) / path
-    scenario = front.run.get("scenario")
+    if instance is None and run.get("instance") and Path(run["instance"]) != path:
+        warnings.warn(f"{where}the instance moved from {run['instance']}; the report uses the one at {path}",
+                      stacklevel=2)
     try:
-        instance = Instance.load(path, scenario)
-        problem = instance.compile()
+        loaded = load_recorded(path, run)
+        problem = loaded.compile()
     except LandallocError as exc:
-        warnings.warn(f"run.json names instance {named}, which cannot be loaded ({exc}); "
-                      "the report leaves out quota and district tables", stacklevel=2)
+        warnings.warn(f"{where}the instance {path} cannot be loaded ({exc}); {LEFT_OUT}", stacklevel=2)
         return None
-    recorded = front.run.get("inputs")
-    if isinstance(recorded, dict) and recorded:
-        now = instance.input_hashes()
-        changed = sorted(name for name, digest in recorded.items() if now.get(name) != digest)
-        if changed:
-            warnings.warn(f"instance {named}: {', '.join(changed)} changed since the run; tables "
-                          "use today's files", stacklevel=2)
+    recorded = isinstance(run.get("scenario"), dict)   # then scenario files no longer matter
+    changed = [n for names in changed_inputs(run, loaded).values() for n in names
+               if is_data(n) and not (recorded and n.endswith(".toml"))]
+    if changed:
+        warnings.warn(f"{where}instance {path}: {', '.join(changed)} changed since the run (SHA-256 differs "
+                      "from run.json's 'inputs'); the tables use today's files", stacklevel=2)
     if not matches(front, problem):
-        warnings.warn(f"instance {named} does not have the front's parcels; the report leaves "
-                      "out quota and district tables", stacklevel=2)
+        warnings.warn(f"{where}instance {path} does not have the front's parcels; {LEFT_OUT}; pass --instance "
+                      "PATH (the instance it was solved on)", stacklevel=2)
         return None
     return problem
 

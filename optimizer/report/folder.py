@@ -9,21 +9,29 @@ Files (DESIGN.md section 3, and docs/report.md):
 - ``tables/<id>_areas.csv``, ``tables/<id>_transitions.csv`` and, with the instance at hand,
   ``tables/<id>_districts.csv``; ``tables/chosen.csv`` lists the chosen solutions and why;
 - ``report.html`` — the interactive report of every point.
+
+:func:`report_folder` does the same for any folder landalloc writes: a result folder, a
+comparison (compared again from the fronts its run.json lists) or a batch (each of its results
+and its comparison); :func:`result_folders` lists the result folders such a folder stands for.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import tempfile
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, Literal
 
 import pandas as pd
 
 from landalloc.models import Problem
+from landalloc.models.errors import InputError
 from landalloc.models.files import CSV_ENCODING
 from landalloc.optimizer.front import ParetoFront
+from landalloc.optimizer.provenance import compared_folders
 from landalloc.optimizer.report.charts import plot_front
 from landalloc.optimizer.report.context import current_values, load_problem
 from landalloc.optimizer.report.html import report_html
@@ -36,18 +44,20 @@ DPI = 150
 
 
 def write_report(folder: str | Path, problem: Problem | None = None, solutions: Sequence[str | int] | None = None,
-                 front: ParetoFront | None = None, html: bool = True) -> list[Path]:
+                 front: ParetoFront | None = None, html: bool = True, instance: str | Path | None = None) -> list[Path]:
     """Write the charts, maps, tables and interactive report of a result folder.
 
     Parameters
     ----------
     folder : a result folder (front.csv, layouts.gpkg, run.json).
-    problem : the compiled problem; default: compiled from run.json's ``instance`` when it can
-        be loaded (quota and district tables and today's values need it).
+    problem : the compiled problem; default: the instance run.json records, reloaded under the
+        recorded scenario when it can be (quota and district tables and today's values need it;
+        a warning says why and what to pass when it cannot).
     solutions : ids or indices of the points to map and tabulate; default: the best point in
         each objective and the knee point.
     front : the folder's front when already in memory (skips reading it back).
     html : write report.html (the largest file: plotly.js is inlined).
+    instance : the instance folder to use instead of the one run.json records (e.g. it moved).
 
     Returns
     -------
@@ -60,7 +70,7 @@ def write_report(folder: str | Path, problem: Problem | None = None, solutions: 
     folder = Path(folder)
     front = front if front is not None else ParetoFront.read(folder)
     if problem is None:
-        problem = load_problem(front, folder)
+        problem = load_problem(front, folder, instance)
     written: list[Path] = []
     written.append(_save(plot_front(front, current=current_values(front, problem)), folder / "pareto.png"))
     chosen = resolve(front, list(solutions) if solutions is not None else None)
@@ -84,10 +94,102 @@ def write_report(folder: str | Path, problem: Problem | None = None, solutions: 
     written.append(_csv(chosen_table, tables / "chosen.csv", index=False))
     if html:
         written.append(_write_text(report_html(front, problem), folder / "report.html"))
-    if problem is None and not front.run.get("instance"):
-        warnings.warn(f"{folder}: run.json names no instance; quota and district tables were left out "
-                      "(pass problem= or record 'instance' in run.json)", stacklevel=2)
     return written
+
+
+def report_folder(folder: str | Path, instance: str | Path | None = None) -> list[Path]:
+    """(Re)write the report of any folder landalloc writes (``landalloc report DIR``).
+
+    A result folder (of ``solve``, ``--resume``, ``batch`` or ``to_file``) gets :func:`write_report`;
+    a comparison (of ``compare``) is compared again from the fronts its run.json lists, and its
+    charts, tables and report.html are replaced (run.json and kept fronts stay); a batch folder
+    gets both, for each of its results and its comparison.
+
+    Parameters
+    ----------
+    folder : the folder to report on.
+    instance : the instance folder to use instead of the one each run.json records.
+
+    Returns
+    -------
+    The paths written.
+    """
+    folder = Path(folder)
+    kind = folder_kind(folder)
+    if kind == "result":
+        return write_report(folder, instance=instance)
+    if kind == "comparison":
+        return _rewrite_comparison(folder)
+    return [path for member in _batch_members(folder) for path in report_folder(member, instance)]
+
+
+def result_folders(folder: str | Path) -> list[tuple[str, Path]]:
+    """The result folders a folder stands for, each with a name: a result folder itself, a
+    comparison's fronts, a batch's scenarios (``landalloc compare`` takes any of them)."""
+    folder = Path(folder)
+    kind = folder_kind(folder)
+    if kind == "result":
+        return [(folder.resolve().name, folder)]
+    if kind == "comparison":
+        return compared_folders(_run_json(folder), folder)
+    return [(member.name, member) for member in _batch_members(folder) if folder_kind(member) == "result"]
+
+
+def folder_kind(folder: Path) -> Literal["result", "comparison", "batch"]:
+    """Which folder of landalloc's this is, from the files it holds; InputError for any other."""
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such folder; give a folder written by landalloc solve, batch or compare")
+    if (folder / "front.csv").exists():
+        return "result"
+    if "compared" in _run_json(folder):
+        return "comparison"
+    if (folder / "summary.csv").exists():
+        return "batch"
+    if (folder / "indicators.csv").exists():
+        raise InputError(f"{folder}: a comparison whose run.json does not list the fronts it compares (written by "
+                         f"an older landalloc); compare them again: landalloc compare A B --out {folder} --force")
+    raise InputError(f"{folder}: not a folder of landalloc's; give a result folder (front.csv, layouts.gpkg and "
+                     "run.json, from landalloc solve), a comparison (landalloc compare) or a batch (landalloc batch)")
+
+
+def _run_json(folder: Path) -> dict[str, Any]:
+    path = folder / "run.json"
+    if not path.is_file():
+        return {}
+    try:
+        run = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, OSError) as exc:
+        raise InputError(f"{path}: not readable JSON ({exc})") from None
+    return run if isinstance(run, dict) else {}
+
+
+def _batch_members(folder: Path) -> list[Path]:
+    """A batch folder's result folders, in summary.csv's order, then its comparison if any."""
+    scenarios = pd.read_csv(folder / "summary.csv", dtype={"scenario": str}).get("scenario", pd.Series(dtype=str))
+    members = [folder / name for name in scenarios]
+    missing = [m.name for m in members if not m.is_dir()]
+    if missing:
+        raise InputError(f"{folder}: summary.csv lists scenarios {', '.join(missing)} with no result folder there; "
+                         "run landalloc batch again")
+    return members + ([folder / "comparison"] if (folder / "comparison").is_dir() else [])
+
+
+def _rewrite_comparison(folder: Path) -> list[Path]:
+    """Compare the fronts again and replace the comparison's files, one by one."""
+    from landalloc.optimizer.report.comparison import compare
+
+    named = compared_folders(_run_json(folder), folder)
+    result = compare([path for _, path in named], names=[name for name, _ in named])
+    fresh = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        result.to_file(fresh)
+        written = []
+        for path in sorted(fresh.iterdir()):
+            if path.is_file() and path.name != "run.json":   # run.json says what was compared: unchanged
+                written.append(path.replace(folder / path.name))
+        return written
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
 
 
 def _save(fig, path: Path) -> Path:
