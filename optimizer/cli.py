@@ -311,8 +311,7 @@ def report_command(
 ) -> None:
     """(Re)write the charts, maps, tables and report.html of a result, batch or comparison folder.
 
-    The instance is reloaded from where run.json records it, under the scenario it recorded; when it
-    moved or changed, one warning says so and what to pass, and the report uses what the folder holds.
+    The instance is reloaded from run.json under its scenario; if it moved, a warning says what to pass.
     """
     import warnings
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from landalloc.models import LandallocError, Problem, evaluate
+from landalloc.models import InputError, LandallocError, Problem, evaluate
 from landalloc.models.scenario import OBJECTIVES
 from landalloc.optimizer.front import ParetoFront
 from landalloc.optimizer.provenance import changed_inputs, find_instance, is_data, load_recorded
@@ -31,13 +31,15 @@ def load_problem(front: ParetoFront, folder: str | Path | None = None,
                  instance: str | Path | None = None) -> Problem | None:
     """Compile the instance the front was solved on, under the scenario run.json recorded.
 
-    ``instance`` overrides the folder run.json names (``landalloc report DIR --instance PATH``).
-    Returns None, with one warning that says why and what to pass, when no instance is named,
-    it is not where run.json says (moved or deleted), it cannot be loaded, or it has other
-    parcels than the front; warns too when its files changed since the run.
+    ``instance`` overrides the folder run.json names (``landalloc report DIR --instance PATH``);
+    InputError when it is not there. Returns None, with one warning that says why and what to
+    pass, when no instance is named, it is not where run.json says (moved or deleted), it cannot
+    be loaded, or it has other parcels than the front; warns too when its files changed since the run.
     """
     run = front.run
     where = f"{folder}: " if folder is not None else ""
+    if instance is not None and not Path(instance).exists():
+        raise InputError(f"--instance {instance}: no such instance folder or parcel file")
     path = Path(instance) if instance is not None else find_instance(run, folder)
     if path is None:
         named = run.get("instance")
