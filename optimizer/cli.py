@@ -20,6 +20,7 @@ from landalloc.optimizer.console import evaluation_summary, instance_summary
 from landalloc.optimizer.distributed import cluster
 
 if TYPE_CHECKING:
+    from landalloc.optimizer.front import ParetoFront
     from landalloc.optimizer.milp import Point
 
 app = typer.Typer(help="Multi-objective land-use allocation for territorial spatial planning.",
@@ -51,8 +52,9 @@ def demo(out: Annotated[Path, typer.Option(help="folder for the demo's results (
 
     objectives = ["efficiency", "equity"]
     folder = _new_folder(out / "demo")
-    console.rule("Exact front (MILP, AUGMECON2, 7 points)")
-    exact = milp.pareto(problem, objectives, points=7, time_limit=60)
+    console.print("Exact front (MILP): an 11-point ε-grid of efficiency × equity, gaps filled up to 11 distinct points")
+    exact = milp.pareto(problem, objectives, points=11, time_limit=60)
+    console.rule(f"Exact front (MILP): {exact_headline(exact)}")
     console.rule("NSGA-II (30 s, seeded with the MILP's payoff-table extremes)")
     approx = nsga.explore(problem, objectives, pop_size=60, time_limit=30, seed=1, initial=exact.layouts[:2])
     for name, front in (("milp", exact), ("nsga2", approx)):
@@ -63,6 +65,13 @@ def demo(out: Annotated[Path, typer.Option(help="folder for the demo's results (
     console.print(comparison.to_markdown())
     console.print(f"reports: {folder / 'milp' / 'report.html'}, {folder / 'nsga2' / 'report.html'}, "
                   f"{folder / 'compared' / 'report.html'}")
+
+
+def exact_headline(front: ParetoFront) -> str:
+    """What a MILP front delivers, in a few words: its distinct points and whether they are all."""
+    if front.run.get("complete"):
+        return f"{len(front)} distinct points, the complete front"
+    return f"{len(front)} distinct points, not complete: {front.run.get('incomplete_because')}"
 
 
 def _new_folder(base: Path) -> Path:
@@ -109,7 +118,11 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
           out: Annotated[Path, typer.Option(help="result folder to create")],
           method: Annotated[str, typer.Option(help="milp (exact, AUGMECON2) or nsga2 (NSGA-II/III)")] = "milp",
           objectives: Annotated[str, typer.Option(help="comma-separated; default: the scenario's")] = "",
-          points: Annotated[int, typer.Option(min=1, help="MILP: grid points per objective")] = 11,
+          points: Annotated[str, typer.Option(
+              parser=lambda text: parse_points(text), metavar="N|all|auto",
+              help="MILP: 'all' finds every non-dominated point; N an AUGMECON2 grid of N points per objective, "
+                   "gaps filled up to N distinct points; 'auto' is 'all' while the front has at most 30 points, "
+                   "else 30 points spread over it")] = "auto",
           time_limit: Annotated[float | None, typer.Option(help="seconds (MILP: per point; NSGA: whole run)")] = None,
           gap: Annotated[float, typer.Option(min=0, help="MILP: relative MIP gap")] = 1e-4,
           pop: Annotated[int, typer.Option(min=4, help="NSGA: population size")] = 100,
@@ -194,6 +207,9 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
     front.to_file(out, force=force, report=report and not interrupted, problem=problem, files=files, instance=loaded)
     pending_checkpoint(out).unlink(missing_ok=True)   # now inside --out
     console.print(front)
+    for note in (run.get("fewer_because"), run.get("incomplete_because")):
+        if note:
+            console.print(f"note: {escape(str(note))}", highlight=False, soft_wrap=True)
     shown = front.table()[["id", *front.objectives, "status", "gap", "seconds"]]
     console.print(shown.to_string(index=False, float_format=lambda v: f"{v:.6g}"))
     console.print(f"wrote {out}" + (f" (open {out / 'report.html'})" if report and not interrupted else ""))
@@ -205,6 +221,19 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
                         "; no checkpoint was written, so a new run must start again"), soft_wrap=True)
     if interrupted:
         raise typer.Exit(130)
+
+
+def parse_points(text: str | int) -> int | str:
+    """``--points``: an integer of at least 2, ``all`` or ``auto``."""
+    if text in ("all", "auto"):
+        return str(text)
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 2:
+        raise typer.BadParameter(f"need an integer of at least 2, 'all' or 'auto', not {text!r}")
+    return number
 
 
 CHECKPOINT = "checkpoint.pkl"

@@ -125,7 +125,7 @@ class ParetoFront:
         unproven = int(((self.points["method"] == "milp") & ~self.points["status"].isin(PROVEN)).sum())
         note = f"; {unproven} not proven optimal" if unproven else ""
         return f"ParetoFront({len(self)} {methods + ' ' if methods else ''}points over {len(self.parcels):,} " \
-               f"parcels: {span}{note})"
+               f"parcels: {span}{note}{count_note(self.run)})"
 
     def _repr_html_(self) -> str:
         from landalloc.optimizer.report import front_html
@@ -225,6 +225,17 @@ class ParetoFront:
         base = frame.drop(columns=ids)
         return cls(objectives, senses, table[list(objectives)].to_numpy(float), layouts, points, uses, base, run,
                    {**UNITS, **run.get("units", {})})
+
+
+def count_note(run: dict[str, Any]) -> str:
+    """What a MILP front's account in run.json says in a few words: requested against distinct
+    points, complete or not (run.json's ``fewer_because`` and ``incomplete_because`` say why)."""
+    if "complete" not in run:
+        return ""
+    target = run.get("target")
+    asked = (f"; {run['distinct']} of {target} requested points" if isinstance(target, int)
+             and run.get("distinct", target) < target else "")
+    return f"{asked}; {'complete' if run['complete'] else 'not complete'}"
 
 
 def nondominated(values: np.ndarray, senses: tuple[str, ...], feasible: np.ndarray | None = None) -> np.ndarray:

@@ -9,6 +9,7 @@ run serially, on a local cluster or on a remote one.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from collections.abc import Callable, Sequence
@@ -19,7 +20,9 @@ from landalloc.models import Problem
 from landalloc.optimizer.distributed import map_tasks
 from landalloc.optimizer.front import ParetoFront
 from landalloc.optimizer.milp import diagnose
-from landalloc.optimizer.milp.multi import Model, Payoff, Point, assemble, reused_point, solve_payoff, solve_point
+from landalloc.optimizer.milp.exact import Sweep
+from landalloc.optimizer.milp.multi import (Model, Payoff, Point, accounted, assemble, pareto, reused_point, solve_payoff,
+                                            solve_point, table_points)
 from landalloc.optimizer.milp.resume import interruption, load_earlier
 from landalloc.optimizer.milp.settings import Settings
 
@@ -27,7 +30,7 @@ METHOD = "augmecon-grid"
 """run.json's name for a full ε-grid without bypass (a resumed run must use the same)."""
 
 
-def distributed_front(problem: Problem, objectives: Sequence[str], points: int = 11, client: Any = None,
+def distributed_front(problem: Problem, objectives: Sequence[str], points: int | str = 11, client: Any = None,
                       time_limit: float | None = None, gap: float = 1e-4, seed: int = 0,
                       on_point: Callable[[Point], None] | None = None,
                       resume: ParetoFront | str | Path | None = None) -> ParetoFront:
@@ -41,8 +44,17 @@ def distributed_front(problem: Problem, objectives: Sequence[str], points: int =
     resume : a partial front of this function (same problem, objectives and ``points``): its
         payoff table and proven points are reused and only the other points become tasks.
 
+    After the grid, two-objective fronts fill their widest gaps in this process, as
+    :func:`landalloc.optimizer.milp.pareto` does, until they hold ``points`` distinct points.
+    ``points="all"`` or ``"auto"``: each ε-bound of the exact sequence depends on the point
+    before, so the front is found in this process by :func:`landalloc.optimizer.milp.pareto`.
     Ctrl-C returns the points finished so far, marked partial as in :func:`landalloc.optimizer.milp.pareto`.
     """
+    if not isinstance(points, int):
+        front = pareto(problem, objectives, points=points, time_limit=time_limit, gap=gap, seed=seed,
+                       on_point=on_point, resume=resume, progress=False)
+        return dataclasses.replace(front, run={**front.run, "workers": _workers(client),
+                                               "note": "the exact sequence runs in one process"})
     objectives = tuple(objectives)
     settings = Settings(time_limit=time_limit, gap=gap, seed=seed)
     diagnose.presolve_check(problem)
@@ -53,6 +65,8 @@ def distributed_front(problem: Problem, objectives: Sequence[str], points: int =
     table: Payoff | None = None
     indices = list(itertools.product(range(points), repeat=len(objectives) - 1))
     done: dict[tuple[int, ...], Point] = {}
+    filled: list[Point] = []
+    sweep: Sweep | None = None
     for index in indices:
         reused = reused_point(earlier, index, ",".join(map(str, index)))
         if reused is not None:
@@ -62,6 +76,7 @@ def distributed_front(problem: Problem, objectives: Sequence[str], points: int =
         try:
             table = solve_payoff(model, earlier, stop, on_point, rows)
             payoff_seconds = time.perf_counter() - started
+            sweep = Sweep(model, table, points, points, table_points(table))
             todo = [index for index in indices if index not in done]
             tasks = [{"objectives": objectives, "table": table, "index": index, "settings": settings,
                       "points": points} for index in todo]
@@ -73,15 +88,22 @@ def distributed_front(problem: Problem, objectives: Sequence[str], points: int =
                 stop.check()
 
             map_tasks(_solve_point, problem, tasks, client, on_done=collect)
+            sweep.found.extend(done[index] for index in indices if index in done)
+            for point in sweep.fill_after_grid(earlier):
+                filled.append(point)
+                if on_point is not None and not point.reused:
+                    on_point(point)
+                stop.check()
         except KeyboardInterrupt:
             stop.event.set()
-    solved = [done[index] for index in indices if index in done]
+    solved = [done[index] for index in indices if index in done] + filled
     seconds = time.perf_counter() - started
     run = {"engine": "milp", "settings": {**settings.as_dict(), "points": points, "method": METHOD},
            "workers": _workers(client),
            "timings": {"payoff": payoff_seconds, "points": seconds - payoff_seconds, "total": seconds},
            "grid": {"solved": len(solved), "total": len(indices), "reused": sum(p.reused for p in solved)}}
-    return assemble(problem, objectives, earlier, rows, table, solved, stop.requested, run)
+    front = assemble(problem, objectives, earlier, rows, table, solved, stop.requested, run)
+    return accounted(front, sweep, solved, rows, "augmecon", False)
 
 
 def _solve_point(problem: Problem, objectives: tuple[str, ...], table: Payoff, index: tuple[int, ...],

@@ -24,9 +24,10 @@ such a run (:mod:`landalloc.optimizer.milp.resume`).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,18 +40,21 @@ from landalloc.models.errors import InputError
 from landalloc.optimizer.front import ParetoFront
 from landalloc.optimizer.milp import diagnose
 from landalloc.optimizer.milp.build import formulate, objective_senses
-from landalloc.optimizer.milp.formulation import Formulation
+from landalloc.optimizer.milp.formulation import Formulation, Task
 from landalloc.optimizer.milp.resume import FINISHED, Earlier, Interruption, interruption, load_earlier
 from landalloc.optimizer.milp.session import Session
 from landalloc.optimizer.milp.settings import Settings, Solution
 from landalloc.optimizer.milp.single import finish
 
 AUGMENTATION = 1e-3
-EXACT_STEP = 1e-5
-"""Relative step of the exact front's ε-jumps."""
 FLAT = 1e-9
 """Relative range below which an objective counts as not conflicting with the others (its
 payoff-table column is constant): the front is then the payoff table's points."""
+RANGE_SCALE = 100.0
+"""Points after the payoff table measure their MIP gap against this many times the front's
+range of the optimised objective (its value is shifted to ``g - nadir + RANGE_SCALE * range``):
+the default gap of 1e-4 then leaves at most 1 % of the range, where a share of the objective's
+own size can exceed the whole front; tighter costs minutes per point on the demo county."""
 LEXICOGRAPHIC_SLACK = 1e-9
 """Relative room left when an optimised objective is fixed for the next lexicographic stage."""
 
@@ -161,22 +165,26 @@ def reused_point(earlier: Earlier, index: tuple[int, ...], key: str) -> Point | 
 
 
 # -- payoff table ----------------------------------------------------------------------------------
-def lexicographic(model: Model, order: Sequence[str], fixed: dict[str, float] | None = None) -> Solution:
+def lexicographic(model: Model, order: Sequence[str], fixed: dict[str, float] | None = None,
+                  shifts: Mapping[str, float] | None = None) -> Solution:
     """Optimise ``order[0]``, then each next objective with the previous ones held at their
-    optimum; ``fixed`` holds extra ε-bounds (maximised units) that apply throughout."""
+    optimum; ``fixed`` holds extra ε-bounds (maximised units) that apply throughout; ``shifts``
+    are added to each stage's objective offset, so that the relative MIP gap is a share of the
+    front's range (:func:`~landalloc.optimizer.milp.exact.range_shifts`)."""
     start = time.perf_counter()
     held = dict(fixed or {})
     solution: Solution | None = None
     stages: list[dict[str, Any]] = []
     for stage, name in enumerate(order):
-        task = model.form.task({name: 1.0}, epsilon=held)
+        shift = (shifts or {}).get(name, 0.0)
+        task = shifted(model.form.task({name: 1.0}, epsilon=held), shift)
         outcome = model.session.solve(task)
         context = f"lexicographic optimum of {', '.join(order[:stage + 1])}"
         if outcome.status == "infeasible":
             raise diagnose.explain(model.problem, model.settings) if not held else _Infeasible(context)
         sign = model.form.objectives[name].sign
-        solution = finish(model.form, task, name, outcome, model.settings, 0.0, start, bound=sign * outcome.bound,
-                          context=context)
+        solution = finish(model.form, task, name, outcome, model.settings, 0.0, start,
+                          bound=sign * (outcome.bound - shift), context=context)
         stages.append({"objective": name, "status": solution.status, "gap": solution.gap,
                        "value": solution.values[name], "bound": solution.bound, "seconds": outcome.seconds})
         g = sign * solution.objective
@@ -191,6 +199,12 @@ def lexicographic(model: Model, order: Sequence[str], fixed: dict[str, float] | 
                     handover_seconds=solution.handover_seconds, solve_seconds=solution.solve_seconds,
                     values=solution.values, strategy=solution.strategy, engine=solution.engine,
                     stages=tuple(stages))
+
+
+def shifted(task: Task, shift: float) -> Task:
+    """``task`` with ``shift`` added to its objective's offset (same optimum, another scale for
+    the relative gap)."""
+    return task if not shift else dataclasses.replace(task, offset=task.offset + shift)
 
 
 def payoff_rows(model: Model, finished: dict[str, dict[str, float]] | None = None) -> Iterator[Point]:
@@ -253,7 +267,9 @@ def solve_point(problem: Problem, objectives: Sequence[str], table: Payoff, inde
     epsilon = table.epsilon(index, points)
     weights = {first: 1.0 / ranges[first]}
     slack = {name: AUGMENTATION * 0.1 ** k / ranges[name] for k, name in enumerate(rest)}
-    task = model.form.task(weights, epsilon=epsilon, slack_weights=slack)
+    # the objective reads (g_1 - nadir_1) / r_1 + RANGE_SCALE + augmentation: the gap is a share of the range
+    shift = RANGE_SCALE - model.g(first, dict(zip(table.objectives, table.nadir))) / ranges[first]
+    task = shifted(model.form.task(weights, epsilon=epsilon, slack_weights=slack), shift)
     outcome = model.session.solve(task)
     record = {"kind": "grid", "grid": ",".join(map(str, index)),
               **{f"epsilon_{n}": model.form.objectives[n].sign * e for n, e in epsilon.items()}}
@@ -262,17 +278,19 @@ def solve_point(problem: Problem, objectives: Sequence[str], table: Payoff, inde
         return Point(index, status, None, {}, {**record, "status": status, "seconds": time.perf_counter() - start})
     sign = model.form.objectives[first].sign
     solution = finish(model.form, task, first, outcome, settings, 0.0, start,
-                      bound=sign * ranges[first] * outcome.bound, context=f"ε-point {index}")
+                      bound=sign * ranges[first] * (outcome.bound - shift), context=f"ε-point {index}")
     slacks = {n: float(outcome.values[model.form.epsilon[n][1]]) for n in rest}
     return Point(index, solution.status, solution, slacks, {**record, **solution.record()})
 
 
 def grid(model: Model, table: Payoff, points: int, progress: Any = None, reuse: bool = True,
-         earlier: Earlier | None = None) -> Iterator[Point]:
+         earlier: Earlier | None = None, tally: dict[str, int] | None = None) -> Iterator[Point]:
     """AUGMECON2's sweep of the ε-grid with bypass and early exit (2 or 3 objectives);
     ``reuse=False`` builds a fresh model for every point; points proven by the ``earlier`` run
-    are taken from it, with the same bypass."""
+    are taken from it, with the same bypass. ``tally`` counts the grid points not solved:
+    ``bypassed`` and ``early_exit`` (past an infeasible point)."""
     earlier = earlier or Earlier()
+    tally = tally if tally is not None else {"bypassed": 0, "early_exit": 0}
     rest = model.objectives[1:]
     inner = rest[0]
     step = table.ranges[1] / max(1, points - 1)
@@ -287,56 +305,18 @@ def grid(model: Model, table: Payoff, points: int, progress: Any = None, reuse: 
             yield point
             if point.status == "infeasible":
                 _advance(progress, points - j2)
+                tally["early_exit"] += points - j2 - 1
                 if j2 == 0:
                     if j3 is not None:
                         _advance(progress, (points - j3 - 1) * points)
+                        tally["early_exit"] += (points - j3 - 1) * points
                     return
                 break
             skip = 0 if point.status != "optimal" else int(math.floor(point.slack[inner] / step + 1e-9))
             skip = min(skip, points - j2 - 1)
+            tally["bypassed"] += skip
             _advance(progress, 1 + skip)
             j2 += 1 + skip
-
-
-def exact_front(model: Model, table: Payoff, progress: Any = None, earlier: Earlier | None = None) -> Iterator[Point]:
-    """Every nondominated point, for 2 or 3 objectives: each ε-bound jumps just past the last
-    point's value (no grid), and each point is a lexicographic optimum. Complete when every
-    solve is optimal (gap 0) and distinct values of an objective differ by more than
-    :data:`EXACT_STEP` relative (ten times the feasibility tolerance). Points proven by the
-    ``earlier`` run are taken from it (their values set the next ε-bounds)."""
-    earlier = earlier or Earlier()
-    rest = model.objectives[1:]
-    delta = {n: EXACT_STEP * max(1.0, abs(i), abs(d)) for n, i, d in zip(model.objectives, table.ideal, table.nadir)}
-    outer: float | None = None
-    count = 0
-    while True:
-        eps2: float | None = None
-        level: list[float] = []
-        while True:
-            held = {rest[0]: eps2} if eps2 is not None else {}
-            if outer is not None:
-                held[rest[1]] = outer
-            point = reused_point(earlier, (count + 1,), str(count + 1))
-            if point is None:
-                start = time.perf_counter()
-                try:
-                    solution = lexicographic(model, list(model.objectives), held)
-                except _Infeasible:
-                    break
-                record = {"kind": "exact", "grid": str(count + 1), **solution.record(),
-                          "seconds": time.perf_counter() - start,
-                          **{f"epsilon_{n}": model.form.objectives[n].sign * e for n, e in held.items()}}
-                point = Point((count + 1,), solution.status, solution, {}, record)
-            count += 1
-            yield point
-            _advance(progress, 1)
-            g = {n: model.g(n, point.values) for n in rest}
-            eps2 = g[rest[0]] + delta[rest[0]]
-            if len(rest) == 2:
-                level.append(g[rest[1]])
-        if len(rest) == 1 or not level:
-            return
-        outer = min(level) + delta[rest[1]]
 
 
 def weighted(model: Model, table: Payoff, points: int, progress: Any = None,
@@ -386,22 +366,28 @@ def simplex_lattice(m: int, points: int) -> list[np.ndarray]:
 
 
 # -- the front -------------------------------------------------------------------------------------
-def pareto(problem: Problem, objectives: Sequence[str], points: int | None = 11, method: str = "augmecon",
+def pareto(problem: Problem, objectives: Sequence[str], points: int | str | None = "auto", method: str = "augmecon",
            time_limit: float | None = None, gap: float = 1e-4, threads: int | None = None, seed: int = 0,
            progress: bool = True, reuse: bool = True, resume: ParetoFront | str | Path | None = None,
-           on_point: Callable[[Point], None] | None = None, **options: object) -> ParetoFront:
+           on_point: Callable[[Point], None] | None = None, exact_up_to: int | None = None,
+           **options: object) -> ParetoFront:
     """The Pareto front of 2 or 3 objectives (weighted sums: any number).
 
     Parameters
     ----------
     problem : the compiled problem.
     objectives : names; the first is optimised at every point, the others are ε-constrained.
-    points : grid points per constrained objective (AUGMECON2) or lattice divisions + 1
-        (weighted); ``None`` with ``method="augmecon"`` finds every nondominated point (exact
-        ε-jumps, see :func:`exact_front`).
+    points : ``"all"``: every non-dominated point (the exact ε-constraint sequence of
+        :mod:`landalloc.optimizer.milp.exact`; ``None`` means the same). ``"auto"`` (default):
+        the same while the front is small (at most ``exact_up_to`` points), else that many
+        points spread over it. An integer N: AUGMECON2's grid of N points per constrained
+        objective, then (2 objectives) the widest gaps filled until the front holds N distinct
+        points or every gap is proven empty; for weighted sums, lattice divisions + 1.
     method : ``"augmecon"`` or ``"weighted"`` (finds only supported points).
     time_limit : seconds per solve (per point and per payoff-table stage).
-    gap, threads, seed : HiGHS settings; ``**options`` further :class:`Settings` fields.
+    gap : relative MIP gap; for the points after the payoff table, relative to the front's
+        range of the optimised objective. ``threads``, ``seed``: HiGHS settings;
+        ``**options`` further :class:`Settings` fields.
     progress : show a progress bar per point.
     reuse : keep one model for all AUGMECON2 grid points (default); ``False`` rebuilds it for
         every point (to measure what reuse saves).
@@ -409,12 +395,17 @@ def pareto(problem: Problem, objectives: Sequence[str], points: int | None = 11,
         ParetoFront or its result folder): its payoff table and proven points are reused and
         only the rest is solved, giving the front an uninterrupted run gives.
     on_point : called with each newly solved payoff row or point (progress lines, logs).
+    exact_up_to : how many points a front may have to count as small for ``points="auto"``
+        (default :data:`~landalloc.optimizer.milp.exact.EXACT_UP_TO`).
 
     Returns
     -------
     ParetoFront, built (re-evaluated, verified, dominated and duplicate points removed) by
     :meth:`ParetoFront.build`; ``front.points`` keeps each point's status, gap, seconds, bound,
-    ε values and grid key, ``front.run`` the payoff table, settings, timings and the sweep.
+    ε values and grid key, ``front.run`` the payoff table, settings, timings and the sweep, and
+    the front's account: ``requested`` and ``distinct`` points, ``fewer_because`` (an integer
+    ``points`` not reached), ``complete`` (the front is the whole non-dominated set) and
+    ``incomplete_because``.
     Ctrl-C (KeyboardInterrupt) ends the run early with the points finished so far: then
     ``run["partial"]`` is true and ``run["stopped_by"]`` is ``"interrupted"``; a point whose
     branch and bound was cut keeps HiGHS's incumbent (status ``time_limit``, with its gap). A
@@ -422,29 +413,34 @@ def pareto(problem: Problem, objectives: Sequence[str], points: int | None = 11,
 
     Examples
     --------
+    >>> front = milp.pareto(problem, ["efficiency", "equity"], points="all")                  # doctest: +SKIP
+    >>> front.run["complete"], front.run["distinct"]                                          # doctest: +SKIP
     >>> front = milp.pareto(problem, ["efficiency", "equity"], points=11, time_limit=60)  # doctest: +SKIP
     >>> front = milp.pareto(problem, ["efficiency", "equity"], points=11, resume="results/partial")  # doctest: +SKIP
     """
+    from landalloc.optimizer.milp.exact import EXACT_UP_TO, Sweep, requested_points
+
     if method not in ("augmecon", "weighted"):
         raise InputError(f"method: unknown method {method!r}; allowed: augmecon, weighted")
     objectives = tuple(objectives)
     if method == "augmecon" and len(objectives) not in (2, 3):
         raise InputError(f"objectives {list(objectives)}: AUGMECON2 fronts take 2 or 3 objectives; "
                          "use method='weighted' for more")
-    if points is None and method != "augmecon":
-        raise InputError("points: None (every nondominated point) needs method='augmecon'")
-    if points is not None and (not isinstance(points, int) or points < 2):
-        raise InputError(f"points: need an integer of at least 2 (or None), got {points!r}")
+    points = requested_points(11 if points == "auto" and method == "weighted" else points, method)
+    exact_up_to = EXACT_UP_TO if exact_up_to is None else exact_up_to
+    if not isinstance(exact_up_to, int) or exact_up_to < 2:
+        raise InputError(f"exact_up_to: need an integer of at least 2, got {exact_up_to!r}")
     settings = Settings(time_limit=time_limit, gap=gap, threads=threads, seed=seed, **options)  # type: ignore[arg-type]
     diagnose.presolve_check(problem)
     earlier = load_earlier(resume, problem, objectives, {"points": points, "method": method})
     started = time.perf_counter()
     model = Model.build(problem, objectives, settings)
-    total = (len(simplex_lattice(len(objectives), points)) if method == "weighted" and points
-             else points ** (len(objectives) - 1) if points else None)
+    total = (len(simplex_lattice(len(objectives), points)) if method == "weighted" and isinstance(points, int)
+             else points ** (len(objectives) - 1) if isinstance(points, int) else None)
     rows: list[Point] = []
     solved: list[Point] = []
     table: Payoff | None = None
+    sweep: Sweep | None = None
     flat = np.zeros(len(objectives), bool)
     payoff_seconds = 0.0
     with interruption() as stop:
@@ -453,8 +449,9 @@ def pareto(problem: Problem, objectives: Sequence[str], points: int | None = 11,
             payoff_seconds = time.perf_counter() - started
             # an objective that does not move between the payoff table's rows has no trade-off to map
             flat = table.ranges <= FLAT * np.maximum(1.0, np.abs(table.ideal))
+            sweep = Sweep(model, table, points, exact_up_to, table_points(table))
             with _progress(progress and not flat.any(), total, f"{method} {' × '.join(objectives)}") as bar:
-                for point in _sweep(model, table, method, points, bar, reuse, earlier, flat.any()):
+                for point in _sweep(model, table, method, points, bar, reuse, earlier, flat.any(), sweep):
                     solved.append(point)
                     if not point.reused:
                         _notify(on_point, point)
@@ -462,14 +459,36 @@ def pareto(problem: Problem, objectives: Sequence[str], points: int | None = 11,
         except KeyboardInterrupt:
             stop.event.set()
     seconds = time.perf_counter() - started
-    run = {"engine": "milp", "settings": {**settings.as_dict(), "points": points, "method": method, "reuse": reuse},
+    run = {"engine": "milp", "settings": {**settings.as_dict(), "points": points, "method": method, "reuse": reuse,
+                                          "exact_up_to": exact_up_to},
            "timings": {"build": model.build_seconds, "payoff": payoff_seconds, "points": seconds - payoff_seconds,
                        "total": seconds},
            "flat": [o for o, f in zip(objectives, flat) if f],
            "grid": {"solved": len(solved), "infeasible": sum(p.status == "infeasible" for p in solved),
                     "time_limit": sum(p.status == "time_limit" for p in solved), "total": total,
                     "reused": sum(p.reused for p in solved)}}
-    return assemble(problem, objectives, earlier, rows, table, solved, stop.requested, run)
+    front = assemble(problem, objectives, earlier, rows, table, solved, stop.requested, run)
+    return accounted(front, sweep, solved, rows, method, flat.any())
+
+
+def table_points(table: Payoff) -> list[Point]:
+    """The payoff table's rows as points with values (the gaps of a front start between them)."""
+    return [Point((), "optimal", None, values={o: float(v) for o, v in row.items()})
+            for _, row in table.table.iterrows()]
+
+
+def accounted(front: ParetoFront, sweep: Any, solved: list[Point], rows: list[Point], method: str,
+              flat: bool) -> ParetoFront:
+    """``front`` with its account in run.json (:meth:`landalloc.optimizer.milp.exact.Sweep.account`):
+    requested and distinct points, why fewer, complete or why not."""
+    if sweep is None:   # interrupted during the payoff table
+        account = {"requested": front.run["settings"]["points"], "distinct": len(front), "complete": False,
+                   "incomplete_because": "the run was interrupted during the payoff table"}
+    else:
+        if flat:
+            sweep.ended = "exhausted"   # no trade-off: the payoff table's points are the front
+        account = sweep.account(len(front), solved, rows, front.run["stopped_by"], method)
+    return dataclasses.replace(front, run={**front.run, **account})
 
 
 def solve_payoff(model: Model, earlier: Earlier, stop: Interruption, on_point: Callable[[Point], None] | None,
@@ -497,16 +516,15 @@ def assemble(problem: Problem, objectives: tuple[str, ...], earlier: Earlier, ro
     return ParetoFront.build(problem, list(objectives), layouts, [p.record for p in found], method="milp", run=run)
 
 
-def _sweep(model: Model, table: Payoff, method: str, points: int | None, bar: Any, reuse: bool, earlier: Earlier,
-           flat: bool) -> Iterator[Point]:
+def _sweep(model: Model, table: Payoff, method: str, points: int | str, bar: Any, reuse: bool, earlier: Earlier,
+           flat: bool, sweep: Any) -> Iterator[Point]:
     """The points of the front after the payoff table (none when an objective is flat)."""
     if flat:
         return iter(())
     if method == "weighted":
-        return weighted(model, table, points or 11, bar, earlier)
-    if points is None:
-        return exact_front(model, table, bar, earlier)
-    return grid(model, table, points, bar, reuse, earlier)
+        assert isinstance(points, int)
+        return weighted(model, table, points, bar, earlier)
+    return sweep.run(bar, reuse, earlier)
 
 
 def payoff_points(objectives: tuple[str, ...], earlier: Earlier, rows: list[Point]) -> list[Point]:
