@@ -34,7 +34,8 @@ from landalloc.models.errors import InputError
 from landalloc.optimizer.front import nondominated
 from landalloc.optimizer.milp.build import STEP_DIVISORS
 from landalloc.optimizer.milp.formulation import Formulation
-from landalloc.optimizer.milp.multi import RANGE_SCALE, Model, Payoff, Point, _advance, _Infeasible, lexicographic, reused_point
+from landalloc.optimizer.milp.multi import (RANGE_SCALE, Model, Payoff, Point, _advance, _Infeasible, augmented_point,
+                                            lexicographic, reused_point)
 from landalloc.optimizer.milp.resume import Earlier
 
 EXACT_STEP = 1e-5
@@ -188,6 +189,10 @@ class Gaps:
     model: Model
     table: Payoff
     resolution: Resolution
+    lexicographic: bool = True
+    """Probe by lexicographic optima (two MIPs, proving each gap empty) or, after a grid of N,
+    by AUGMECON2's augmented solve (one MIP; its slack term may prefer a point with a little
+    less of the first objective, so an empty gap is not proven)."""
     probes: list[float] = field(default_factory=list)
     """ε of every probe so far: ``[ε, g_2(its point))`` holds no non-dominated point."""
     exhausted: bool = False
@@ -209,7 +214,12 @@ class Gaps:
                 return
             count += 1
             self.probes.append(epsilon)
-            point = probe(self.model, self.table, {inner: epsilon}, f"fill {count}", "fill", earlier)
+            key = f"fill {count}"
+            point = (probe(self.model, self.table, {inner: epsilon}, key, "fill", earlier) if self.lexicographic
+                     else reused_point(earlier, (), key)
+                     or augmented_point(self.model, self.table, {inner: epsilon}, (), {"kind": "fill", "grid": key}))
+            if point is not None and point.status == "infeasible":
+                point = None
             if point is None:   # nothing meets a bound below a known point: only numerically possible
                 continue
             found.append(point)
@@ -279,7 +289,8 @@ class Sweep:
     gaps: Gaps = field(init=False)
     tally: dict[str, int] = field(default_factory=lambda: {"bypassed": 0, "early_exit": 0})
     ended: str = ""
-    """``exhausted`` (no non-dominated point left unfound), ``target`` (N distinct points),
+    """``exhausted`` (no non-dominated point left unfound), ``probed`` (every gap probed by
+    augmented solves), ``target`` (N distinct points),
     ``capped`` (``exact_up_to`` met) or ``grid`` (3 objectives: the grid's points); empty while running."""
 
     def __post_init__(self) -> None:
@@ -315,8 +326,9 @@ class Sweep:
         if len(self.model.objectives) != 2:
             self.ended = "grid"
             return
+        self.gaps.lexicographic = False   # N points, quickly: a complete front is points="all"'s
         yield from self.gaps.fill(self.found, self.points, None, earlier)
-        self.ended = "exhausted" if self.gaps.exhausted else "target"
+        self.ended = "probed" if self.gaps.exhausted else "target"
 
     def _kept(self, points: Iterator[Point]) -> Iterator[Point]:
         for point in points:
@@ -356,6 +368,9 @@ class Sweep:
                     "a better point may lie within that gap; rerun with gap 0 (--gap 0)")
         if self.ended == "exhausted":
             return None
+        if self.ended == "probed":
+            return (f"every gap of the {distinct_points} points was probed by AUGMECON2's augmented solve, which "
+                    "does not prove a gap empty; points='all' (--points all) does")
         if self.ended == "capped":
             return (f"the front has more than {self.exact_up_to} points (exact_up_to): these {distinct_points} are "
                     "spread over it; points='all' (--points all) finds every one")
@@ -370,7 +385,7 @@ class Sweep:
                  if fewer["early_exit"] + fewer["infeasible"] else "",
                  f"{fewer['dominated']} points were dominated by others" if fewer["dominated"] else ""]
         reasons = "; ".join(p for p in parts if p)
-        if self.ended == "exhausted":
-            return (f"the front has only {distinct_points} non-dominated points: every gap between them is proven "
-                    "empty" + (f" ({reasons})" if reasons else ""))
+        if self.ended in ("exhausted", "probed"):
+            return (f"the front has only {distinct_points} non-dominated points as far as the gaps between them were "
+                    "probed" + (f" ({reasons})" if reasons else ""))
         return reasons or "the run stopped before the gaps were filled"

@@ -261,24 +261,31 @@ def solve_point(problem: Problem, objectives: Sequence[str], table: Payoff, inde
     settings = settings or Settings()
     model = model or Model.build(problem, objectives, settings)
     index = tuple(int(j) for j in index)
+    return augmented_point(model, table, table.epsilon(index, points), index,
+                           {"kind": "grid", "grid": ",".join(map(str, index))})
+
+
+def augmented_point(model: Model, table: Payoff, epsilon: dict[str, float], index: tuple[int, ...],
+                    record: dict[str, Any]) -> Point:
+    """AUGMECON2's solve at ε-bounds ``epsilon`` (maximised units): the first objective plus
+    the slacks' augmentation, one MIP; ``record`` starts the point's metadata."""
+    settings = model.settings
     start = time.perf_counter()
     first, rest = model.objectives[0], model.objectives[1:]
     ranges = dict(zip(model.objectives, table.ranges))
-    epsilon = table.epsilon(index, points)
     weights = {first: 1.0 / ranges[first]}
     slack = {name: AUGMENTATION * 0.1 ** k / ranges[name] for k, name in enumerate(rest)}
     # the objective reads (g_1 - nadir_1) / r_1 + RANGE_SCALE + augmentation: the gap is a share of the range
     shift = RANGE_SCALE - model.g(first, dict(zip(table.objectives, table.nadir))) / ranges[first]
     task = shifted(model.form.task(weights, epsilon=epsilon, slack_weights=slack), shift)
     outcome = model.session.solve(task)
-    record = {"kind": "grid", "grid": ",".join(map(str, index)),
-              **{f"epsilon_{n}": model.form.objectives[n].sign * e for n, e in epsilon.items()}}
+    record = {**record, **{f"epsilon_{n}": model.form.objectives[n].sign * e for n, e in epsilon.items()}}
     if outcome.status == "infeasible" or outcome.values is None:
         status = "infeasible" if outcome.status == "infeasible" else "time_limit"
         return Point(index, status, None, {}, {**record, "status": status, "seconds": time.perf_counter() - start})
     sign = model.form.objectives[first].sign
     solution = finish(model.form, task, first, outcome, settings, 0.0, start,
-                      bound=sign * ranges[first] * (outcome.bound - shift), context=f"ε-point {index}")
+                      bound=sign * ranges[first] * (outcome.bound - shift), context=f"ε-point {record['grid']}")
     slacks = {n: float(outcome.values[model.form.epsilon[n][1]]) for n in rest}
     return Point(index, solution.status, solution, slacks, {**record, **solution.record()})
 
