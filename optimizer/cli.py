@@ -53,7 +53,7 @@ def demo(out: Annotated[Path, typer.Option(help="folder for the demo's results (
     objectives = ["efficiency", "equity"]
     folder = _new_folder(out / "demo")
     console.print("Exact front (MILP): an 11-point ε-grid of efficiency × equity, gaps filled up to 11 distinct points")
-    exact = milp.pareto(problem, objectives, points=11, time_limit=60)
+    exact = milp.pareto(problem, objectives, points=11, time_limit=20)
     console.rule(f"Exact front (MILP): {exact_headline(exact)}")
     console.rule("NSGA-II (30 s, seeded with the MILP's payoff-table extremes)")
     approx = nsga.explore(problem, objectives, pop_size=60, time_limit=30, seed=1, initial=exact.layouts[:2])

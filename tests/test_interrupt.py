@@ -73,7 +73,7 @@ def _check_partial(folder: Path, stderr: str) -> dict:
 def test_milp_front_interrupted_then_resumed(tmp_path):
     out, resumed = tmp_path / "partial", tmp_path / "resumed"
     args = ["solve", str(bundled("demo")), "--method", "milp", "--objectives", ",".join(OBJECTIVES),
-            "--points", "11", "--gap", "0.001", "--no-report"]   # a coarse gap: this test is about resuming
+            "--points", "3", "--gap", "0.001", "--no-report"]   # few points, a coarse gap: this test is about resuming
     # interrupt once the first ε-grid point (after the two payoff-table rows) is finished
     code, stderr = _interrupted([*args, "--out", str(out)], lambda text: re.search(r"^point \d", text, re.M),
                                 tmp_path / "stderr.txt")
@@ -97,7 +97,7 @@ def test_milp_front_interrupted_then_resumed(tmp_path):
 
     from landalloc.optimizer import milp
 
-    whole = milp.pareto(instance.compile(), OBJECTIVES, points=11, gap=0.001, seed=1, progress=False)
+    whole = milp.pareto(instance.compile(), OBJECTIVES, points=3, gap=0.001, seed=1, progress=False)
     _same_front(_values(resumed), whole.values)
 
 
