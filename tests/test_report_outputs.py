@@ -25,7 +25,7 @@ from landalloc.optimizer.report import (
     report_html,
     write_report,
 )
-from landalloc.optimizer.report.context import load_problem, payoff_values
+from landalloc.optimizer.report.context import current_values, load_problem, payoff_values
 from tests.test_report_fronts import county_folder, county_front, exact_front, with_run
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -68,8 +68,10 @@ def test_two_objective_chart_marks_extremes_knee_and_today(tiny_problem):
     fig = plot_front(front, problem=tiny_problem)
     assert scatter_sizes(fig, "series") == [len(front)]
     assert scatter_sizes(fig, "knee") == [1] and scatter_sizes(fig, "extreme") == [1, 1]
-    assert scatter_sizes(fig, "current") == [1]
     ax = fig.axes[0]
+    # today's layout lies far left of this front: an arrow at the edge, axes fitted to the front
+    assert scatter_sizes(fig, "current") == [] and [t.get_gid() for t in ax.texts].count("current-arrow") == 1
+    assert current_values(front, tiny_problem)[0] < ax.get_xlim()[0] < front.values[:, 0].min()
     assert "10^4" in ax.get_xlabel() and "CNY/yr" in ax.get_xlabel() and "ecology" in ax.get_ylabel()
     knee = ax.collections[[c.get_gid() for c in ax.collections].index("knee")].get_offsets()[0]
     assert tuple(knee) == pytest.approx(tuple(front.values[knee_point(front)]))

@@ -2,8 +2,10 @@
 
 The script reads the JSON embedded by :mod:`landalloc.optimizer.report.html` and uses the inlined
 plotly.js: the front (scatter, or scatter matrix + parallel coordinates), two layout panels A
-and B (map, quota table, transition matrix, district table), and the A-versus-B table.
-Clicking a point of the front shows its layout in panel A (or B, as the radio buttons say).
+and B (map with district boundaries and names, quota table, transition matrix, change by
+district, district table), and the A-versus-B table. Clicking a point of the front shows its
+layout in panel A (or B, as the radio buttons say); each panel downloads its layout as CSV or
+GeoJSON, a file built in the page (a Blob) from the embedded data.
 """
 
 STYLE = """
@@ -41,6 +43,11 @@ table.points tbody tr.a { outline: 2px solid var(--accent); }
 table.points tbody tr.b { outline: 2px dashed #ff7f0e; }
 .better { color: #1a7f37; } .worse { color: #c62828; }
 .note { background: #fff8e1; border: 1px solid #f2d98b; padding: 6px 10px; border-radius: 4px; }
+.alarm { background: #fdecea; border: 1px solid #e57373; color: #8e1b1b; padding: 6px 10px; border-radius: 4px;
+         margin: 6px 0; }
+.alarm ul { margin: 4px 0 0 0; padding-left: 20px; }
+.downloads { color: var(--muted); font-size: 12px; }
+.downloads button { font-size: 12px; padding: 1px 8px; cursor: pointer; }
 """
 
 SCRIPT = r"""
@@ -74,15 +81,25 @@ SCRIPT = r"""
     const traces = [];
     function add(trace, keys) { traces.push(trace); keysByTrace.push(keys); }
     D.series.forEach(function (s) {
+      // points stopped on a time limit: open markers (not proven optimal; the hover gives the gap)
       const props = {hovertemplate: '%{text}<extra>' + s.name + '</extra>',
-                     marker: {color: s.points.map(p => p.feasible ? s.color : '#9e9e9e'), symbol: s.symbol, size: 9,
-                              line: {color: '#fff', width: 0.7}}};
+                     marker: {color: s.points.map(p => p.feasible ? s.color : '#9e9e9e'),
+                              symbol: s.points.map(p => p.limited ? s.symbol + '-open' : s.symbol), size: 9,
+                              line: {color: s.points.map(p => p.limited ? s.color : '#fff'),
+                                     width: s.points.map(p => p.limited ? 2 : 0.7)}}};
       if (m === 2) Object.assign(props, {mode: 'lines+markers', line: {color: s.color, width: 1}});
       add(pointsTrace(s.name, s.points, props), s.points.map(p => p.key));
     });
+    const limited = D.series.find(s => s.points.some(p => p.limited));
+    if (limited) {
+      add({type: 'scatter', mode: 'markers', x: [null], y: [null], hoverinfo: 'skip', name: 'stopped at time limit',
+           marker: {symbol: limited.symbol + '-open', size: 9, color: limited.color, line: {width: 2}}}, []);
+    }
+    const infeasible = D.today.feasible === false;
     [['payoff extremes', D.marks.extremes, {symbol: 'diamond-open', size: 15, color: '#000', line: {width: 1.5}}],
      ['knee point', D.marks.knee, {symbol: 'star', size: 17, color: '#ffd400', line: {color: '#000', width: 1}}],
-     ["today's layout", D.marks.current, {symbol: 'x', size: 12, color: '#000'}]].forEach(function (mark) {
+     [infeasible ? "today's layout (infeasible)" : "today's layout", D.marks.current,
+      {symbol: 'x', size: 12, color: infeasible ? '#c62828' : '#000'}]].forEach(function (mark) {
       if (mark[1].length) add(pointsTrace(mark[0], mark[1], {marker: mark[2]}), mark[1].map(p => p.key || null));
     });
     D.selectionTrace = traces.length;  // two traces ringing the points shown in A and B
@@ -115,9 +132,26 @@ SCRIPT = r"""
     const traces = frontTraces();
     const layout = {margin: {l: 70, r: 20, t: 30, b: 60}, hovermode: 'closest', height: m >= 3 ? 200 * m : 430,
                     legend: {orientation: 'h', y: 1.08}, dragmode: 'zoom'};
+    // the axes fit the front; today's layout, when far off, is an arrow at the edge pointing to it
     if (m <= 2) {
-      layout.xaxis = {title: {text: D.objectives[0].label}, zeroline: false};
-      layout.yaxis = m === 2 ? {title: {text: D.objectives[1].label}, zeroline: false} : {visible: false};
+      layout.xaxis = {title: {text: D.objectives[0].label}, zeroline: false, range: D.ranges[0]};
+      layout.yaxis = m === 2 ? {title: {text: D.objectives[1].label}, zeroline: false, range: D.ranges[1]}
+                             : {visible: false, range: [-1, 1]};
+    } else {
+      D.objectives.forEach(function (o, j) {
+        const suffix = j ? String(j + 1) : '';
+        layout['xaxis' + suffix] = {range: D.ranges[j]};
+        layout['yaxis' + suffix] = {range: D.ranges[j]};
+      });
+    }
+    const arrow = D.today.arrow;
+    if (arrow) {
+      const dx = arrow.tail[0] - arrow.tip[0], dy = arrow.tail[1] - arrow.tip[1];
+      const norm = Math.max(Math.hypot(dx, dy), 1e-12);
+      layout.annotations = [{xref: 'x domain', yref: 'y domain', x: arrow.tip[0], y: arrow.tip[1],
+        ax: 90 * dx / norm, ay: -90 * dy / norm, text: arrow.text, showarrow: true, arrowhead: 2, arrowwidth: 1.5,
+        arrowcolor: infeasible ? '#c62828' : '#000', font: {size: 11, color: infeasible ? '#c62828' : '#000'},
+        bgcolor: 'rgba(255,255,255,0.85)'}];
     }
     Plotly.newPlot('front', traces, layout, plotConfig);
     selectionUpdate();
@@ -134,15 +168,18 @@ SCRIPT = r"""
   function drawParallel() {
     const all = [];
     D.series.forEach((s, si) => s.points.forEach(p => all.push({v: p.values, c: si})));
-    if (D.marks.current.length) all.push({v: D.marks.current[0].values, c: D.series.length});
+    // today's line only where it lies within the front's ranges (the axes fit the front)
+    const inside = v => v.every((x, j) => x >= D.ranges[j][0] && x <= D.ranges[j][1]);
+    if (D.marks.current.length && inside(D.marks.current[0].values)) {
+      all.push({v: D.marks.current[0].values, c: D.series.length});
+    }
     const colors = D.series.map(s => s.color).concat(['#000000']);
     const n = colors.length;
     const cs = [];
     colors.forEach(function (c, i) { cs.push([i / n, c]); cs.push([(i + 1) / n, c]); });
     const dims = D.objectives.map(function (o, j) {
       const vals = all.map(r => r.v[j]);
-      let lo = Math.min.apply(null, vals), hi = Math.max.apply(null, vals);
-      if (lo === hi) { lo -= 1; hi += 1; }
+      const lo = D.ranges[j][0], hi = D.ranges[j][1];
       return {label: o.label, values: vals, range: o.sense === 'max' ? [lo, hi] : [hi, lo]};
     });
     Plotly.newPlot('parallel', [{type: 'parcoords', dimensions: dims,
@@ -228,6 +265,13 @@ SCRIPT = r"""
       traces.push({type: 'scatter', mode: 'lines', x: o.x, y: o.y, name: o.name, hoverinfo: 'skip',
                    line: {color: o.color, width: 2, dash: o.dash}});
     });
+    if (D.districts.x.length) {
+      traces.push({type: 'scatter', mode: 'lines', x: D.districts.x, y: D.districts.y, name: D.districts.name,
+                   hoverinfo: 'skip', line: {color: '#252525', width: 1.3}});
+      traces.push({type: 'scatter', mode: 'text', x: D.districts.labels.map(l => l.x),
+                   y: D.districts.labels.map(l => l.y), text: D.districts.labels.map(l => l.text), showlegend: false,
+                   hoverinfo: 'skip', textfont: {size: 12, color: '#111'}, name: 'district names'});
+    }
     if (D.geometry.hover) {
       const g = D.geometry;
       traces.push({type: 'scatter', mode: 'markers', x: g.cx.map(v => v + g.x0), y: g.cy.map(v => v + g.y0),
@@ -261,10 +305,12 @@ SCRIPT = r"""
     root.dataset.solution = state[panel];
     root.innerHTML = '<h3>' + D.text.areas + '</h3><div class="scroll">' + s.tables.areas + '</div>' +
       '<h3>' + D.text.transitions + '</h3><div class="scroll">' + s.tables.transitions + '</div>' +
+      '<h3>' + D.text.changes + '</h3><div class="scroll">' + s.tables.changes + '</div>' +
       (s.tables.districts ?
         '<h3>' + D.text.districts + '</h3><div class="scroll">' + s.tables.districts + '</div>' : '') +
       (D.text.missing ? '<p class="hint">' + D.text.missing + '</p>' : '');
     document.getElementById('title-' + panel).textContent = s.label;
+    document.getElementById('note-' + panel).textContent = s.note || '';
     document.getElementById('select-' + panel).value = state[panel];
   }
 
@@ -305,6 +351,39 @@ SCRIPT = r"""
     });
   }
 
+  // ---------- downloads: the panel's layout as CSV (parcel_id,use) or GeoJSON, built here ----------
+  function layoutCodes(key) {
+    const layout = D.solutions[key].layout;
+    const codes = new Array(layout.length);
+    for (let i = 0; i < layout.length; i++) codes[i] = D.uses[layout.charCodeAt(i) - 48].code;
+    return codes;
+  }
+  function csvCell(v) { return /[",\r\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; }
+  function layoutCSV(key) {
+    const codes = layoutCodes(key);
+    const lines = ['parcel_id,use'];
+    D.parcel_ids.forEach(function (id, i) { lines.push(csvCell(id) + ',' + csvCell(codes[i])); });
+    return '\ufeff' + lines.join('\r\n') + '\r\n';  // a BOM: Excel reads UTF-8 ids right
+  }
+  function layoutGeoJSON(key) {
+    const codes = layoutCodes(key);
+    const features = D.download.geojson.features.map(function (f, i) {
+      return {type: 'Feature', properties: Object.assign({}, f.properties, {use: codes[i]}), geometry: f.geometry};
+    });
+    return JSON.stringify({type: 'FeatureCollection', name: key, features: features});
+  }
+  function download(panel, format) {
+    const key = state[panel];
+    const text = format === 'csv' ? layoutCSV(key) : layoutGeoJSON(key);
+    const blob = new Blob([text], {type: format === 'csv' ? 'text/csv;charset=utf-8' : 'application/geo+json'});
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = key.replace(/[^A-Za-z0-9_.-]+/g, '_') + (format === 'csv' ? '.csv' : '.geojson');
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  }
+
   function choose(panel, key) {
     if (!D.solutions[key]) return;
     state[panel] = key;
@@ -328,6 +407,14 @@ SCRIPT = r"""
       document.getElementById('change-' + panel).addEventListener('change', function (ev) {
         state.change[panel] = ev.target.checked; drawMap(panel);
       });
+      document.getElementById('download-csv-' + panel).addEventListener('click', () => download(panel, 'csv'));
+      const geojson = document.getElementById('download-geojson-' + panel);
+      if (D.download.geojson) geojson.addEventListener('click', () => download(panel, 'geojson'));
+      else {
+        geojson.disabled = true;
+        geojson.title = 'more than ' + D.download.limit.toLocaleString('en-US') +
+          ' parcels (or no CRS): every layout is in layouts.gpkg';
+      }
     });
     document.querySelectorAll('input[name="target"]').forEach(function (r) {
       r.addEventListener('change', function () { if (r.checked) state.target = r.value; });

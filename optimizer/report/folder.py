@@ -6,7 +6,8 @@ Files (DESIGN.md section 3, and docs/report.md):
 - ``maps/<id>.png`` and ``maps/<id>_change.png`` — land use and change from today of each chosen
   solution (default: the best point in each objective and the knee point), plus
   ``maps/current.png`` (today's land use);
-- ``tables/<id>_areas.csv``, ``tables/<id>_transitions.csv`` and, with the instance at hand,
+- ``tables/<id>_areas.csv``, ``tables/<id>_transitions.csv``, ``tables/<id>_district_change.csv``
+  (ha gained and lost per use in each district) and, with the instance at hand,
   ``tables/<id>_districts.csv``; ``tables/chosen.csv`` lists the chosen solutions and why;
 - ``report.html`` — the interactive report of every point.
 
@@ -33,12 +34,18 @@ from landalloc.models.files import CSV_ENCODING
 from landalloc.optimizer.front import ParetoFront
 from landalloc.optimizer.provenance import compared_folders
 from landalloc.optimizer.report.charts import plot_front
-from landalloc.optimizer.report.context import current_values, load_problem
+from landalloc.optimizer.report.context import load_problem
 from landalloc.optimizer.report.html import report_html
 from landalloc.optimizer.report.labels import CURRENT
 from landalloc.optimizer.report.maps import plot_change, plot_layout
 from landalloc.optimizer.report.selection import resolve
-from landalloc.optimizer.report.tables import area_table, district_table, transition_matrix
+from landalloc.optimizer.report.tables import (
+    area_table,
+    district_change_table,
+    district_table,
+    transition_matrix,
+    with_district_names,
+)
 
 DPI = 150
 
@@ -72,7 +79,7 @@ def write_report(folder: str | Path, problem: Problem | None = None, solutions: 
     if problem is None:
         problem = load_problem(front, folder, instance)
     written: list[Path] = []
-    written.append(_save(plot_front(front, current=current_values(front, problem)), folder / "pareto.png"))
+    written.append(_save(plot_front(front, problem=problem), folder / "pareto.png"))
     chosen = resolve(front, list(solutions) if solutions is not None else None)
     maps, tables = folder / "maps", folder / "tables"
     maps.mkdir(exist_ok=True)
@@ -86,8 +93,11 @@ def write_report(folder: str | Path, problem: Problem | None = None, solutions: 
         written.append(_save(plot_change(front, index, problem), maps / f"{pid}_change.png"))
         written.append(_csv(area_table(front, layout, problem), tables / f"{pid}_areas.csv", index=False))
         written.append(_csv(transition_matrix(front, layout, problem), tables / f"{pid}_transitions.csv"))
+        written.append(_csv(district_change_table(front, layout, problem), tables / f"{pid}_district_change.csv",
+                            index=False))
         if problem is not None:
-            written.append(_csv(district_table(problem, layout), tables / f"{pid}_districts.csv", index=False))
+            written.append(_csv(with_district_names(district_table(problem, layout), front),
+                                tables / f"{pid}_districts.csv", index=False))
         rows.append({"id": pid, "roles": ", ".join(roles),
                      **{o: v for o, v in zip(front.objectives, front.values[index])}})
     chosen_table = pd.DataFrame(rows, columns=["id", "roles", *front.objectives])

@@ -1,7 +1,8 @@
 """Parcel shapes as plain coordinate arrays, for matplotlib maps and the HTML report alike.
 
-Computed once per front (cached by identity): parcel outlines, and the outlines of the three
-control lines (三区三线) dissolved from the parcels' zoning flags.
+Computed once per front (cached by identity): parcel outlines, the outlines of the three
+control lines (三区三线) dissolved from the parcels' zoning flags, and district boundaries with a
+point inside each district for its name (parcels dissolved by ``district``).
 """
 
 from __future__ import annotations
@@ -21,18 +22,23 @@ ZONES = {
     "farmland": ("permanent basic farmland", "永久基本农田", "#8c510a", "--"),
     "urban_boundary": ("urban development boundary", "城镇开发边界", "#3f007d", "-."),
 }
+DISTRICT = ("district boundary", "行政区界")
 
 
 @dataclass(frozen=True)
 class Shapes:
     """Exterior rings of every parcel part (``part_of`` maps parts to parcels), zoning outlines
-    (flag -> list of line coordinate arrays), bounds (xmin, ymin, xmax, ymax) and centroids."""
+    (flag -> list of line coordinate arrays), bounds (xmin, ymin, xmax, ymax), centroids,
+    district boundaries (line coordinate arrays) and where each district's name goes
+    (district id -> x, y: a point inside the district's largest part)."""
 
     rings: list[np.ndarray]
     part_of: np.ndarray
     outlines: dict[str, list[np.ndarray]]
     bounds: tuple[float, float, float, float]
     centroids: np.ndarray
+    districts: list[np.ndarray]
+    district_points: dict[str, tuple[float, float]]
 
 
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -54,7 +60,31 @@ def _build(front: ParetoFront) -> Shapes:
     outlines = {flag: _outline(geometry[front.parcels[flag].to_numpy(bool)])
                 for flag in ZONES if flag in front.parcels}
     centroids = shapely.get_coordinates(shapely.centroid(geometry))
-    return Shapes(rings, part_of, outlines, tuple(front.parcels.total_bounds), centroids)
+    boundaries, points = _districts(front)
+    return Shapes(rings, part_of, outlines, tuple(front.parcels.total_bounds), centroids, boundaries, points)
+
+
+def _districts(front: ParetoFront) -> tuple[list[np.ndarray], dict[str, tuple[float, float]]]:
+    """District boundaries and name positions, from the parcels dissolved by district."""
+    if "district" not in front.parcels or len(front.parcels) == 0:
+        return [], {}
+    parcels = front.parcels[["district", "geometry"]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:  # parcels tile the county: the coverage union is exact and fast
+            dissolved = parcels.dissolve(by="district", method="coverage")
+            if not dissolved.is_valid.all():
+                raise shapely.errors.GEOSException("not a coverage")
+        except shapely.errors.GEOSException:
+            dissolved = parcels.assign(geometry=shapely.make_valid(parcels.geometry.to_numpy())).dissolve(by="district")
+    lines = _lines(shapely.get_parts(shapely.line_merge(dissolved.boundary.to_numpy())))
+    points = {}
+    for district, shape in zip(dissolved.index.astype(str), dissolved.geometry.to_numpy()):
+        parts = shapely.get_parts(shape)
+        largest = parts[np.argmax(shapely.area(parts))]
+        where = shapely.point_on_surface(largest)
+        points[district] = (float(where.x), float(where.y))
+    return lines, points
 
 
 def _lines(geometries: np.ndarray) -> list[np.ndarray]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from html import escape
 from collections.abc import Mapping
+from html import escape
+from typing import Any
 
+from landalloc.models.errors import InputError
 from landalloc.models.landuse import LandUse
-from landalloc.models.scenario import UNITS
+from landalloc.models.scenario import UNITS, Scenario, parse_scenario
 
 CURRENT = "current"
 """Id of today's layout wherever solutions are listed next to the front's points."""
@@ -38,3 +40,31 @@ def format_value(objective: str, value: float) -> str:
     if objective == "equity":
         return f"{value:.1%}"
     return f"{value:,.1f}" if abs(value) < 1e5 else f"{value:,.0f}"
+
+
+def district_labels(run: dict[str, Any], districts: list[str]) -> dict[str, tuple[str, str]]:
+    """Each district's English and Chinese name (each falling back to the other, then to the id)
+    from the scenario that run.json records (``[districts.<id>] name_en, name_zh``)."""
+    scenario = _recorded_scenario(run)
+    if scenario is None:
+        return {d: (d, d) for d in districts}
+    return {d: (scenario.district_name(d, "en"), scenario.district_name(d, "zh")) for d in districts}
+
+
+def district_names(run: dict[str, Any], districts: list[str], chinese: bool = True) -> dict[str, str]:
+    """Each district's display name, ``West 西区`` (one name when only one is given, else the id);
+    without ``chinese`` (no CJK font to draw it) the English name or the id."""
+    labels = district_labels(run, districts)
+    if chinese:
+        return {d: english if english == zh else f"{english} {zh}" for d, (english, zh) in labels.items()}
+    scenario = _recorded_scenario(run)
+    entries = scenario.districts if scenario is not None else {}
+    return {d: (entries[d].name_en if d in entries and entries[d].name_en else d) for d in districts}
+
+
+def _recorded_scenario(run: dict[str, Any]) -> Scenario | None:
+    """The scenario run.json records (the CLI stores it as a dict), or None."""
+    try:
+        return parse_scenario(run["scenario"]) if isinstance(run.get("scenario"), dict) else None
+    except InputError:
+        return None

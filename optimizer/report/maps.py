@@ -1,6 +1,8 @@
 """Maps of layouts (matplotlib): land use in the classes' colours with a bilingual legend, the
-ecological red line, basic farmland and urban development boundary as outlines, a scale bar and
-a north arrow (grid north of the projected CRS); and a change map, today -> planned."""
+ecological red line, basic farmland and urban development boundary as outlines, district
+boundaries with each district's name, a scale bar and a north arrow (grid north of the
+projected CRS); and a change map, today -> planned. A title says when its layout stopped on a
+time limit (with the gap) and when today's layout breaks the scenario's rules."""
 
 from __future__ import annotations
 
@@ -15,11 +17,13 @@ from landalloc.models.errors import InputError
 from landalloc.optimizer.front import ParetoFront
 from landalloc.optimizer.report.context import current_layout, parcel_area
 from landalloc.optimizer.report.fonts import can_draw_chinese, text_families
-from landalloc.optimizer.report.geometry import ZONES, shapes
-from landalloc.optimizer.report.labels import CURRENT, use_label
+from landalloc.optimizer.report.geometry import DISTRICT, ZONES, shapes
+from landalloc.optimizer.report.labels import CURRENT, district_names, use_label
 from landalloc.optimizer.report.selection import knee_point, resolve
+from landalloc.optimizer.report.standing import point_note
 
 UNCHANGED = "#e0e0e0"
+DISTRICT_LINE = "#252525"
 MAX_EDGED = 5000
 """Parcels are drawn with thin white edges up to this many; beyond, edges would hide the fill."""
 
@@ -55,7 +59,7 @@ def plot_layout(front: ParetoFront, solution: int | str | None = None, title: st
     _draw_parcels(ax, front, colors[layout])
     chinese = can_draw_chinese()
     handles = [Patch(facecolor=u.color, edgecolor="none", label=use_label(u, chinese)) for u in front.uses]
-    _finish(fig, ax, front, handles, title or _title(front, name))
+    _finish(fig, ax, front, handles, title or _title(front, name) + _note(front, name))
     return fig
 
 
@@ -73,7 +77,7 @@ def plot_change(front: ParetoFront, solution: int | str | None = None, problem: 
     handles += [Patch(facecolor=u.color, label=f"→ {use_label(u, chinese)}") for k, u in enumerate(front.uses)
                 if (layout[changed] == k).any()]
     hectares = parcel_area(front, problem)[changed].sum()
-    heading = title or f"today → {name}: {changed.sum():,} parcels, {hectares:,.1f} ha change use"
+    heading = title or f"today → {name}: {changed.sum():,} parcels, {hectares:,.1f} ha change use" + _note(front, name)
     _finish(fig, ax, front, handles, heading)
     return fig
 
@@ -84,6 +88,14 @@ def _title(front: ParetoFront, name: str) -> str:
     index = front.points["id"].astype(str).tolist().index(name)
     values = ", ".join(f"{o} {v:,.4g}" for o, v in zip(front.objectives, front.values[index]))
     return f"{name}: {values}"
+
+
+def _note(front: ParetoFront, name: str) -> str:
+    """`` — stopped at time limit, gap 1.2 % (not proven optimal)`` for such a point, else empty."""
+    if name == CURRENT:
+        return ""
+    note = point_note(front, front.points["id"].astype(str).tolist().index(name))
+    return f"\n{note}" if note.startswith("stopped") else (f" ({note})" if note else "")
 
 
 def _map_figure(front: ParetoFront) -> tuple[Figure, object]:
@@ -111,6 +123,21 @@ def _draw_parcels(ax, front: ParetoFront, colors: np.ndarray) -> None:
         if found.outlines.get(flag):
             ax.add_collection(LineCollection(found.outlines[flag], colors=color, linestyles=style,
                                              linewidths=1.4, zorder=3))
+    draw_districts(ax, front)
+
+
+def draw_districts(ax, front: ParetoFront) -> None:
+    """District boundaries (dark, under the zoning outlines' colours) and each district's name."""
+    found = shapes(front)
+    if not found.districts:
+        return
+    ax.add_collection(LineCollection(found.districts, colors=DISTRICT_LINE, linewidths=1.1, alpha=0.85, zorder=2.5,
+                                     gid="districts"))
+    names = district_names(front.run, list(found.district_points), can_draw_chinese())
+    for district, (x, y) in found.district_points.items():
+        ax.text(x, y, names[district], ha="center", va="center", fontsize=7, zorder=6, gid="district-name",
+                fontfamily=text_families(),
+                bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1})
 
 
 def _finish(fig: Figure, ax, front: ParetoFront, handles: list, title: str) -> None:
@@ -120,6 +147,9 @@ def _finish(fig: Figure, ax, front: ParetoFront, handles: list, title: str) -> N
         if found.outlines.get(flag):
             handles.append(Line2D([], [], color=color, ls=style, lw=1.4,
                                   label=f"{english} {zh}" if chinese else english))
+    if found.districts:
+        handles.append(Line2D([], [], color=DISTRICT_LINE, lw=1.1, label=f"{DISTRICT[0]} {DISTRICT[1]}" if chinese
+                              else DISTRICT[0]))
     fig.legend(handles=handles, loc="outside right upper", frameon=False,
                prop={"family": text_families(), "size": 8})
     scale_bar(ax)

@@ -2,6 +2,7 @@
 
 Every function takes one layout (use index per parcel, as in ``front.layouts[p]``) and returns
 a DataFrame in hectares or persons; the report writes them as CSV and shows them in HTML.
+:func:`district_change_table` gives each district's hectares gained and lost per use.
 Quota and district columns need the compiled :class:`~landalloc.models.Problem`; without it the area
 table has no quota columns and there is no district table.
 """
@@ -15,6 +16,7 @@ from landalloc.models import Problem
 from landalloc.models.evaluation import coverage_by_district
 from landalloc.optimizer.front import ParetoFront
 from landalloc.optimizer.report.context import current_layout, parcel_area
+from landalloc.optimizer.report.labels import district_labels
 
 
 def area_table(front: ParetoFront, layout: np.ndarray, problem: Problem | None = None) -> pd.DataFrame:
@@ -108,3 +110,51 @@ def district_table(problem: Problem, layout: np.ndarray) -> pd.DataFrame:
         "status": np.where(np.isnan(target), "", np.where(margin >= -1e-6 * np.maximum(1.0, target),
                                                           "ok", "short")),
     })
+
+
+def district_change_table(front: ParetoFront, layout: np.ndarray, problem: Problem | None = None) -> pd.DataFrame:
+    """Hectares of each use gained and lost in each district, today -> ``layout``.
+
+    One row per district and land use present in it today or in the layout: ``current_ha``,
+    ``gained_ha`` (land that takes the use and did not have it), ``lost_ha`` (land that had it
+    and takes another), ``planned_ha`` and ``change_ha`` = gained − lost = planned − current.
+    District names come from the scenario recorded in run.json (``[districts.<id>]``).
+
+    Examples
+    --------
+    >>> district_change_table(front, front.layouts[0], problem)  # doctest: +SKIP
+    """
+    area = parcel_area(front, problem)
+    layout = np.asarray(layout)
+    today = current_layout(front)
+    district_of = front.parcels["district"].astype(str).to_numpy()
+    ids, district = np.unique(district_of, return_inverse=True)
+    k = len(front.uses)
+    moved = layout != today
+
+    def by_district_use(uses: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        flat = district[mask] * k + uses[mask]
+        return np.bincount(flat, weights=area[mask], minlength=len(ids) * k).reshape(len(ids), k)
+
+    everywhere = np.ones(len(layout), bool)
+    current, planned = by_district_use(today, everywhere), by_district_use(layout, everywhere)
+    gained, lost = by_district_use(layout, moved), by_district_use(today, moved)
+    names = district_labels(front.run, list(ids))
+    d, u = np.nonzero((current > 0) | (planned > 0))
+    return pd.DataFrame({
+        "district": ids[d], "district_name": [names[ids[i]][0] for i in d], "区名": [names[ids[i]][1] for i in d],
+        "code": [front.uses[j].code for j in u], "class": [front.uses[j].name_en for j in u],
+        "名称": [front.uses[j].name_zh for j in u],
+        "current_ha": current[d, u], "gained_ha": gained[d, u], "lost_ha": lost[d, u],
+        "planned_ha": planned[d, u], "change_ha": planned[d, u] - current[d, u],
+    })
+
+
+def with_district_names(table: pd.DataFrame, front: ParetoFront) -> pd.DataFrame:
+    """``table`` with ``district_name`` and ``区名`` columns after its ``district`` column."""
+    names = district_labels(front.run, table["district"].astype(str).tolist())
+    out = table.copy()
+    at = out.columns.get_loc("district") + 1
+    out.insert(at, "district_name", [names[str(d)][0] for d in out["district"]])
+    out.insert(at + 1, "区名", [names[str(d)][1] for d in out["district"]])
+    return out
