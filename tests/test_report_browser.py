@@ -7,11 +7,15 @@ to refresh the README's screenshot from this test.
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import shutil
 import time
 from pathlib import Path
 
+import geopandas as gpd
+import pandas as pd
 import pytest
 
 from landalloc.optimizer.front import ParetoFront
@@ -151,3 +155,46 @@ def test_clicking_the_scatter_matrix_of_three_objectives(browser, tmp_path):
     click.perform()
     _wait(lambda: _state(browser, "a")["solution"] == target, what=f"map A to show {target}")
     assert _state(browser, "a")["tables"] != before["tables"]
+
+
+def _downloaded(session, button: str) -> tuple[str, bytes]:
+    """Click a download button and read back the file the page built (its name and bytes)."""
+    session.execute_script(
+        "window.__files = [];"
+        "if (!window.__realCreate) {"
+        "  window.__realCreate = URL.createObjectURL;"
+        "  URL.createObjectURL = function (blob) { window.__files.push(blob); return window.__realCreate(blob); };"
+        "  HTMLAnchorElement.prototype.click = function () { window.__name = this.download; };"
+        "}")
+    session.find_element("id", button).click()
+    name, data = session.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "window.__files[0].arrayBuffer().then(b => done([window.__name, Array.from(new Uint8Array(b))]));")
+    return name, bytes(data)
+
+
+def test_downloading_the_shown_layout(browser, tmp_path):
+    front = county_front(("efficiency", "ecology"))
+    page = tmp_path / "report.html"
+    page.write_text(report_html(front, county()[1]), encoding="utf-8")
+    browser.get(page.resolve().as_uri())
+    _wait(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"), what="the report")
+    shown = _state(browser, "a")["solution"]
+    index = front.points["id"].astype(str).tolist().index(shown)
+    codes = [front.uses[k].code for k in front.layouts[index]]
+    ids = front.parcels["parcel_id"].astype(str).tolist()
+
+    name, data = _downloaded(browser, "download-csv-a")
+    assert name == f"{shown}.csv" and data.startswith("\ufeffparcel_id,use".encode())  # a BOM for Excel
+    table = pd.read_csv(io.BytesIO(data), dtype=str, encoding="utf-8-sig")
+    assert table["parcel_id"].tolist() == ids and table["use"].tolist() == codes
+
+    name, data = _downloaded(browser, "download-geojson-a")
+    assert name == f"{shown}.geojson"
+    path = tmp_path / name
+    path.write_bytes(data)
+    read = gpd.read_file(path, engine="pyogrio")
+    assert read.crs.to_epsg() == 4326 and read["parcel_id"].astype(str).tolist() == ids
+    assert read["use"].tolist() == codes and json.loads(data)["type"] == "FeatureCollection"
+    areas = read.to_crs(front.parcels.crs).area.to_numpy()
+    assert areas == pytest.approx(front.parcels.area.to_numpy(), rel=1e-4)

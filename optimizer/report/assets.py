@@ -144,7 +144,7 @@ SCRIPT = r"""
         layout['yaxis' + suffix] = {range: D.ranges[j]};
       });
     }
-    const arrow = D.today.arrow;
+    const arrow = D.today.arrow, infeasible = D.today.feasible === false;
     if (arrow) {
       const dx = arrow.tail[0] - arrow.tip[0], dy = arrow.tail[1] - arrow.tip[1];
       const norm = Math.max(Math.hypot(dx, dy), 1e-12);

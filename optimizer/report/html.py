@@ -342,8 +342,8 @@ def parcels_geojson(front: ParetoFront) -> dict[str, Any] | None:
         return None
     frame = parcels[["parcel_id", "current_use", "geometry"]].to_crs(4326)
     frame["parcel_id"] = frame["parcel_id"].astype(str)
-    # 7 decimals of a degree: about a centimetre, a third of the text of full precision
-    frame = frame.set_geometry(shapely.transform(frame.geometry.to_numpy(), lambda xy: np.round(xy, 7)), crs=4326)
+    # 8 decimals of a degree: about a millimetre, half the text of full precision
+    frame = frame.set_geometry(shapely.transform(frame.geometry.to_numpy(), lambda xy: np.round(xy, 8)), crs=4326)
     return json.loads(frame.to_json(drop_id=True))
 
 
