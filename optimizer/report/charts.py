@@ -146,8 +146,16 @@ def _flat_span(low: np.ndarray, high: np.ndarray) -> np.ndarray:
 
 
 def edge_arrow(target: tuple[float, float]) -> tuple[tuple[float, float], tuple[float, float]]:
-    """Tip and tail (axes fractions) of an arrow at the plot's edge pointing from its centre
-    towards ``target`` (axes fractions, outside the plot)."""
+    """Tip and tail (axes fractions) of an arrow at the plot's edge pointing towards ``target``
+    (axes fractions, outside the plot): straight across where the target is off one axis only,
+    else from the plot's centre."""
+    inside = [0.0 <= t <= 1.0 for t in target]
+    if inside[0] != inside[1]:
+        off = 0 if not inside[0] else 1
+        tip, tail = list(target), list(target)
+        tip[off] = 0.02 if target[off] < 0 else 0.98
+        tail[off] = tip[off] + (0.25 if target[off] < 0 else -0.25)
+        return (tip[0], tip[1]), (tail[0], tail[1])
     dx, dy = target[0] - 0.5, target[1] - 0.5
     reach = 0.48 / max(abs(dx), abs(dy), 1e-12)
     tip = (0.5 + dx * reach, 0.5 + dy * reach)
