@@ -298,13 +298,19 @@ def _outlines(front: ParetoFront) -> list[dict[str, Any]]:
         if not lines:
             continue
         english, zh, color, style = ZONES[flag]
-        xs: list[float | None] = []
-        ys: list[float | None] = []
-        for line in lines:
-            xs += np.round(line[:, 0], 1).tolist() + [None]
-            ys += np.round(line[:, 1], 1).tolist() + [None]
+        xs, ys = _polyline(lines)
         out.append({"name": f"{english} {zh}", "color": color, "dash": DASHES[style], "x": xs, "y": ys})
     return out
+
+
+def _polyline(lines: list[np.ndarray]) -> tuple[list[float | None], list[float | None]]:
+    """Lines as one plotly trace's coordinates (to the decimetre), None between lines."""
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for line in lines:
+        xs += np.round(line[:, 0], 1).tolist() + [None]
+        ys += np.round(line[:, 1], 1).tolist() + [None]
+    return xs, ys
 
 
 def _today_arrow(front: ParetoFront, current: np.ndarray | None, limits) -> dict[str, Any] | None:
@@ -323,11 +329,7 @@ def _today_arrow(front: ParetoFront, current: np.ndarray | None, limits) -> dict
 def _districts(front: ParetoFront) -> dict[str, Any]:
     """District boundaries as one line trace (None between lines) and each district's name."""
     found = shapes(front)
-    xs: list[float | None] = []
-    ys: list[float | None] = []
-    for line in found.districts:
-        xs += np.round(line[:, 0], 1).tolist() + [None]
-        ys += np.round(line[:, 1], 1).tolist() + [None]
+    xs, ys = _polyline(found.districts)
     names = district_names(front.run, list(found.district_points))
     return {"name": " ".join(DISTRICT), "x": xs, "y": ys,
             "labels": [{"x": x, "y": y, "text": names[d]} for d, (x, y) in found.district_points.items()]}
