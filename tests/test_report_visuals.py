@@ -94,6 +94,8 @@ def test_infeasible_today_is_marked_with_the_rules_it_breaks(tiny_problem, tmp_p
     assert data["today"]["broken"] and data["today"]["broken"][0].startswith("population[west] violated by 100")
     assert 'id="today-infeasible"' in page and "population[west]" in page.split('id="today-infeasible"')[1][:400]
     assert data["solutions"]["current"]["label"].endswith("infeasible")
+    recorded = with_run(front, current_feasible=False)
+    assert plot_layout(recorded, "current").axes[0].get_title(loc="left").endswith("infeasible under this scenario")
     # a today that run.json records as feasible is a plain baseline
     calm = report_html(with_run(front, current={"efficiency": 1.0, "ecology": 1.0}, current_feasible=True))
     assert 'id="today-infeasible"' not in calm and embedded_data(calm)["today"]["feasible"] is True

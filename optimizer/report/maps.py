@@ -91,9 +91,10 @@ def _title(front: ParetoFront, name: str) -> str:
 
 
 def _note(front: ParetoFront, name: str) -> str:
-    """`` — stopped at time limit, gap 1.2 % (not proven optimal)`` for such a point, else empty."""
+    """What the title adds: ``stopped at time limit, gap 1.2 % (not proven optimal)`` or ``proven
+    optimal`` for a point; for today's layout, that it is infeasible when run.json records so."""
     if name == CURRENT:
-        return ""
+        return " — infeasible under this scenario" if front.run.get("current_feasible") is False else ""
     note = point_note(front, front.points["id"].astype(str).tolist().index(name))
     return f"\n{note}" if note.startswith("stopped") else (f" ({note})" if note else "")
 
