@@ -6,7 +6,8 @@
 - :func:`plot_front`, :func:`plot_layout`, :func:`plot_change` — matplotlib figures;
 - :func:`report_html` — the interactive report as HTML text;
 - :func:`knee_point`, :func:`extremes` — which points to look at first;
-- :func:`area_table`, :func:`transition_matrix`, :func:`district_table` — one layout's tables.
+- :func:`area_table`, :func:`transition_matrix`, :func:`district_table`, :func:`district_change_table` —
+  one layout's tables.
 
 See docs/report.md.
 """
@@ -18,9 +19,10 @@ from landalloc.optimizer.report.html import report_html
 from landalloc.optimizer.report.maps import plot_change, plot_layout
 from landalloc.optimizer.report.notebook import front_html
 from landalloc.optimizer.report.selection import chosen_solutions, extremes, knee_point
-from landalloc.optimizer.report.tables import area_table, district_table, transition_matrix
+from landalloc.optimizer.report.tables import area_table, district_change_table, district_table, transition_matrix
 
 __all__ = [
-    "Comparison", "area_table", "chosen_solutions", "compare", "district_table", "extremes", "front_html",
+    "Comparison", "area_table", "chosen_solutions", "compare", "district_change_table", "district_table", "extremes",
+    "front_html",
     "knee_point", "plot_change", "plot_front", "plot_layout", "report_html", "transition_matrix", "write_report",
 ]
