@@ -174,7 +174,9 @@ def test_report_folder_writes_change_by_district(tiny, tiny_problem, tmp_path):
     folder = front.to_file(tmp_path / "tiny")
     write_report(folder, problem=tiny_problem, solutions=[0], html=False)
     pid = front.points["id"].iloc[0]
-    written = pd.read_csv(folder / "tables" / f"{pid}_district_change.csv", encoding="utf-8-sig")
+    path = folder / "tables" / f"{pid}_district_change.csv"
+    assert path.read_bytes().startswith("\ufeffdistrict,district_name,区名".encode())   # a BOM for Excel
+    written = pd.read_csv(path, encoding="utf-8-sig")
     expected = district_change_table(ParetoFront.read(folder), front.layouts[0], tiny_problem)
     assert written[["district", "code"]].values.tolist() == expected[["district", "code"]].values.tolist()
     assert written["change_ha"].to_numpy() == pytest.approx(expected["change_ha"].to_numpy())
