@@ -17,20 +17,47 @@ from rich.markup import escape
 
 from landalloc.models import Instance, LandallocError, evaluate
 from landalloc.optimizer.console import evaluation_summary, instance_summary
+from landalloc.models.scenario import OBJECTIVES
 from landalloc.optimizer.distributed import cluster
+from landalloc.optimizer.methods import FRONTS, METHODS
 
 if TYPE_CHECKING:
     from landalloc.optimizer.front import ParetoFront
     from landalloc.optimizer.milp import Point
 
 app = typer.Typer(help="Multi-objective land-use allocation for territorial spatial planning.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  context_settings={"help_option_names": ["-h", "--help"]})  # subcommands inherit -h
 instance_app = typer.Typer(help="Create instances.", no_args_is_help=True)
 app.add_typer(instance_app, name="instance")
 console = Console(width=None if sys.stdout.isatty() else 120)
 errors = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 FixGeometries = Annotated[bool, typer.Option(
     "--fix-geometries", help="repair invalid parcel geometries with shapely.make_valid, keeping polygonal parts")]
+MethodOption = Annotated[str, typer.Option(
+    "--method", metavar="|".join(METHODS),
+    help="milp: exact (1 objective: its proven optimum; 2-3: AUGMECON2; 4-5: weighted sums); nsga2: NSGA-II "
+         "(NSGA-III beyond 3 objectives); nsga3: NSGA-III")]
+ObjectivesOption = Annotated[str, typer.Option(
+    metavar="NAME,...", help=f"comma-separated, any case, among {', '.join(OBJECTIVES)}; default: the scenario's")]
+FrontOption = Annotated[str | None, typer.Option(
+    "--front", metavar="|".join(FRONTS),
+    help="MILP front of 2-5 objectives: augmecon (AUGMECON2, 2-3 objectives) or weighted (weighted sums, "
+         "supported points only); default augmecon for 2-3 objectives, weighted for 4-5")]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from landalloc import __version__
+
+        console.print(f"landalloc {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def options(version: Annotated[bool, typer.Option(
+        "--version", is_eager=True, callback=_print_version, help="print the version and exit")] = False) -> None:
+    """Multi-objective land-use allocation for territorial spatial planning."""
 
 
 @app.command()
@@ -116,8 +143,9 @@ def load_instance(path: Path, scenario: Path | None = None, fix_geometries: bool
 @app.command()
 def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parcel file")],
           out: Annotated[Path, typer.Option(help="result folder to create")],
-          method: Annotated[str, typer.Option(help="milp (exact, AUGMECON2) or nsga2 (NSGA-II/III)")] = "milp",
-          objectives: Annotated[str, typer.Option(help="comma-separated; default: the scenario's")] = "",
+          method: MethodOption = "milp",
+          objectives: ObjectivesOption = "",
+          front_kind: FrontOption = None,
           points: Annotated[str, typer.Option(
               parser=lambda text: parse_points(text), metavar="N|all|auto",
               help="MILP: 'all' finds every non-dominated point; N an AUGMECON2 grid of N points per objective, "
@@ -146,16 +174,17 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
     run.json, and the command exits with code 130; --resume DIR continues such a run.
     """
     from landalloc.models.errors import InputError
+    from landalloc.optimizer.methods import milp_front, parse_objectives, plan
 
-    if method not in ("milp", "nsga2"):
-        raise InputError(f"--method must be 'milp' or 'nsga2', not '{method}'")
+    named = parse_objectives(objectives)
+    method = plan(method, named or ["efficiency"], front_kind).method   # bad input fails before loading
     if resume is not None and out.resolve() == resume.resolve() and not force:
         raise InputError(f"--out {out} is the folder being resumed: pass --force to replace it with the resumed "
                          "result once that is written, or choose another --out")
     if out.exists() and any(out.iterdir()) and not force:  # fail before a long solve, not after
         raise InputError(f"{out}: folder exists and is not empty; choose another --out or pass --force")
     distributed = workers is not None or scheduler is not None
-    if resume is not None and method == "nsga2" and (distributed or restarts > 1):
+    if resume is not None and method != "milp" and (distributed or restarts > 1):
         raise InputError("--resume continues one NSGA run from its checkpoint; drop --restarts, --workers "
                          "and --scheduler")
     from landalloc.models.presolve import require_feasible_bounds
@@ -164,29 +193,37 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
     problem = loaded.compile()
     for warning in require_feasible_bounds(problem):  # an impossible plan raises InfeasibleError: exit 1
         console.print(f"[yellow]warning:[/yellow] {escape(warning.message)}")
-    chosen = [o.strip() for o in objectives.split(",") if o.strip()] or list(problem.objectives)
+    chosen = named or list(problem.objectives)
+    how = plan(method, chosen, front_kind, points)
+    method = how.method
+    if how.note:
+        console.print(f"[yellow]note:[/yellow] {escape(how.note)}", soft_wrap=True)
+    if resume is not None and how.front == "optimum":
+        raise InputError("--resume: the optimum of one objective is one solve with nothing to continue; run it "
+                         "again (with a longer --time-limit if it stopped on the limit)")
     if resume is not None:
         check_resumable(resume, loaded, method, chosen, seed, points if method == "milp" else pop)
     started = time.perf_counter()
     files: dict[str, Path] = {}
-    if method == "milp" and distributed:
+    if how.front == "augmecon" and distributed:
         from landalloc.optimizer.milp.grid_tasks import distributed_front
 
         with cluster(workers, scheduler) as client:
             front = distributed_front(problem, chosen, points=points, client=client, time_limit=time_limit,
                                       gap=gap, seed=seed, on_point=point_line, resume=resume)
     elif method == "milp":
-        from landalloc.optimizer import milp
-
-        front = milp.pareto(problem, chosen, points=points, time_limit=time_limit, gap=gap, seed=seed,
-                            on_point=point_line, resume=resume)
+        if distributed:
+            console.print(f"[yellow]note:[/yellow] --workers and --scheduler spread AUGMECON2 grid points; "
+                          f"this {how.front} front is solved in this process", soft_wrap=True)
+        front = milp_front(problem, chosen, how.front, points, time_limit, gap, seed, on_point=point_line,
+                           resume=resume)
     else:
         from landalloc.optimizer import nsga
         from landalloc.optimizer.nsga.restarts import explore_restarts
 
         if generations is None and time_limit is None:
             generations = 200
-        settings = {"pop_size": pop, "generations": generations, "time_limit": time_limit}
+        settings = {"pop_size": pop, "generations": generations, "time_limit": time_limit, "method": method}
         if distributed or restarts > 1:
             with cluster(workers, scheduler) as client:
                 front = explore_restarts(problem, chosen, restarts, seed=seed, client=client, **settings)
@@ -210,11 +247,12 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
     for note in (run.get("fewer_because"), run.get("incomplete_because")):
         if note:
             console.print(f"note: {escape(str(note))}", highlight=False, soft_wrap=True)
-    shown = front.table()[["id", *front.objectives, "status", "gap", "seconds"]]
+    shown = front.table()[["id", *front.objectives, "status", *(["bound"] if how.front == "optimum" else []),
+                           "gap", "seconds"]]
     console.print(shown.to_string(index=False, float_format=lambda v: f"{v:.6g}"))
     console.print(f"wrote {out}" + (f" (open {out / 'report.html'})" if report and not interrupted else ""))
     if run.get("partial"):
-        can_resume = method == "milp" or CHECKPOINT in files
+        can_resume = how.front in ("augmecon", "weighted") or CHECKPOINT in files
         why = "interrupted" if interrupted else f"stopped by {run.get('stopped_by')}"
         errors.print(f"{why}: {escape(str(out))} holds the {len(front)} points found so far, marked partial in run.json"
                      + (f"; continue with\n  {escape(resume_command(out))}" if can_resume else
@@ -284,7 +322,7 @@ def check_resumable(folder: Path, instance: Instance, method: str, objectives: l
         raise InputError(f"--resume {folder}: that run can only be continued with " + "; ".join(wrong))
     if method == "milp" and not run.get("partial"):
         raise InputError(f"--resume {folder}: that run finished every point; there is nothing to resume")
-    if method == "nsga2" and not (folder / CHECKPOINT).is_file():
+    if method != "milp" and not (folder / CHECKPOINT).is_file():
         raise InputError(f"--resume {folder}: no {CHECKPOINT} there (the run was stopped before its first "
                          "checkpoint); start a new run")
 

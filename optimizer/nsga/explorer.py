@@ -139,7 +139,7 @@ def _new_state(problem: Problem, objectives: tuple[str, ...], senses: tuple[str,
     seeds = np.concatenate(seeds)
     repair, duplicates = RepairAndImprove(improve_share), FingerprintDuplicates()
     # few mating retries: on small instances most offspring are duplicates, and each retry repairs
-    selection = TournamentSelection(func_comp=binary_tournament if method == "nsga2" else comp_by_cv_then_random)
+    selection = TournamentSelection(func_comp=binary_tournament if method == "nsga2" else _cv_then_random)
     mating = Mating(selection, SpatialCrossover(), NeighbourMutation(), repair=repair,
                     eliminate_duplicates=duplicates, n_max_iterations=MATING_RETRIES)
     operators = dict(sampling=FeasibleSampling(seeds), repair=repair, eliminate_duplicates=duplicates,
@@ -166,6 +166,12 @@ def _new_state(problem: Problem, objectives: tuple[str, ...], senses: tuple[str,
                          "improve_share": improve_share, "archive_size": int(archive_size or 2 * pop_size),
                          "seeds": len(seeds), "reference": None if reference is None else
                          [np.asarray(r, float).tolist() for r in reference]}}
+
+
+def _cv_then_random(pop, P, random_state=None, **kwargs) -> np.ndarray:
+    """NSGA-III's tournament (pymoo's ``comp_by_cv_then_random``) under a module-level name, so
+    that a checkpoint can pickle it (pymoo's decorator makes the original a local closure)."""
+    return comp_by_cv_then_random(pop, P, random_state=random_state, **kwargs)
 
 
 def _reference_directions(n_obj: int, pop_size: int) -> np.ndarray:
