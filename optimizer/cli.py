@@ -177,7 +177,8 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
     from landalloc.optimizer.methods import milp_front, parse_objectives, plan
 
     named = parse_objectives(objectives)
-    method = plan(method, named or ["efficiency"], front_kind).method   # bad input fails before loading
+    plan(method, ["efficiency"], front_kind)   # a bad --method or --front fails before loading
+    method = method.strip().lower()
     if resume is not None and out.resolve() == resume.resolve() and not force:
         raise InputError(f"--out {out} is the folder being resumed: pass --force to replace it with the resumed "
                          "result once that is written, or choose another --out")
@@ -215,7 +216,7 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
         if distributed:
             console.print(f"[yellow]note:[/yellow] --workers and --scheduler spread AUGMECON2 grid points; "
                           f"this {how.front} front is solved in this process", soft_wrap=True)
-        front = milp_front(problem, chosen, how.front, points, time_limit, gap, seed, on_point=point_line,
+        front = milp_front(problem, chosen, how.front, time_limit, gap, seed, points=points, on_point=point_line,
                            resume=resume)
     else:
         from landalloc.optimizer import nsga
@@ -344,8 +345,9 @@ def resume_command(out: Path) -> str:
 def batch(scenarios: Annotated[list[Path], typer.Argument(help="scenario.toml files to compare")],
           instance: Annotated[Path, typer.Option(help="instance folder whose parcels every scenario uses")],
           out: Annotated[Path, typer.Option(help="folder for one result per scenario and the summary")],
-          method: Annotated[str, typer.Option(help="milp or nsga2")] = "milp",
-          objectives: Annotated[str, typer.Option(help="comma-separated; default: each scenario's")] = "",
+          method: MethodOption = "milp",
+          objectives: ObjectivesOption = "",
+          front_kind: FrontOption = None,
           points: Annotated[int, typer.Option(min=2, help="MILP: grid points")] = 11,
           time_limit: Annotated[float | None, typer.Option(help="seconds per solve (NSGA: per run)")] = None,
           generations: Annotated[int, typer.Option(min=1, help="NSGA: generations")] = 100,
@@ -354,20 +356,34 @@ def batch(scenarios: Annotated[list[Path], typer.Argument(help="scenario.toml fi
           workers: Annotated[int | None, typer.Option(min=1, help="Dask LocalCluster processes")] = None,
           scheduler: Annotated[str | None, typer.Option(help="address of a Dask scheduler")] = None,
           force: Annotated[bool, typer.Option(help="replace an existing folder")] = False) -> None:
-    """Solve several scenarios of one instance: a result folder each, a summary and a comparison."""
-    from landalloc.models.errors import InputError
-    from landalloc.optimizer.batch import run_batch
+    """Solve several scenarios of one instance: a result folder each, a summary and a comparison.
 
-    if method not in ("milp", "nsga2"):
-        raise InputError(f"--method must be 'milp' or 'nsga2', not '{method}'")
-    options: dict[str, object] = ({"points": points, "time_limit": time_limit, "seed": seed} if method == "milp"
+    One line per scenario as it finishes; a scenario that fails is one line and a row of
+    summary.csv, the others are written as usual. Exit code 0 when every scenario was solved,
+    1 when any failed.
+    """
+    from landalloc.optimizer.batch import ScenarioResult, run_batch
+    from landalloc.optimizer.methods import parse_objectives
+
+    chosen = parse_objectives(objectives)
+    options: dict[str, object] = ({"points": points, "time_limit": time_limit, "seed": seed}
+                                  if method.strip().lower() == "milp"
                                   else {"pop_size": pop, "generations": generations, "time_limit": time_limit,
                                         "seed": seed})
-    chosen = [o.strip() for o in objectives.split(",") if o.strip()] or None
+
+    def progress(result: ScenarioResult) -> None:
+        (console if result.front is not None else errors).print(escape(result.line()), highlight=False,
+                                                                 soft_wrap=True)
+
     summary = run_batch(instance, scenarios, out, method=method, objectives=chosen, workers=workers,
-                        scheduler=scheduler, force=force, **options)
-    console.print(summary.to_string(index=False))
+                        scheduler=scheduler, force=force, front=front_kind, on_done=progress, **options)
+    console.print(summary.drop(columns="error").to_string(index=False))
     console.print(f"wrote {out}")
+    failed = summary[summary["error"] != ""]
+    if len(failed):
+        errors.print(f"{len(failed)} of {len(summary)} scenarios failed ({', '.join(failed['scenario'])}); "
+                     f"{escape(str(out / 'summary.csv'))} says why", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
 
 
 @app.command("report")

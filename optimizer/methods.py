@@ -97,7 +97,7 @@ def plan(method: str, objectives: Sequence[str], front: str | None = None, point
         vectors = math.comb(weighted_points(count, points) - 1 + count - 1, count - 1)
         return Plan("milp", "weighted", f"{count} objectives: AUGMECON2 maps 2 or 3, so the MILP maps this front "
                                         f"by weighted sums over {vectors} weight vectors after the {count} optima "
-                                        "(supported points only; --points sets at most how many vectors)")
+                                        "(supported points only; --points caps the vectors)")
     return Plan("milp", front or "augmecon")
 
 
@@ -113,20 +113,20 @@ def weighted_points(objectives: int, points: Any) -> int:
     return divisions + 1
 
 
-def milp_front(problem: Problem, objectives: Sequence[str], front: str, points: Any, time_limit: float | None,
-               gap: float, seed: int, **options: Any) -> ParetoFront:
+def milp_front(problem: Problem, objectives: Sequence[str], front: str, time_limit: float | None = None,
+               gap: float = 1e-4, seed: int = 0, **options: Any) -> ParetoFront:
     """The MILP's answer for ``objectives``: the proven optimum of a single objective as a
-    one-point front, or a front by ``front`` (``augmecon`` or ``weighted``); ``options`` go to
-    :func:`landalloc.optimizer.milp.pareto` (progress, on_point, resume) and are not used by a
-    single optimum."""
+    one-point front, or a front by ``front`` (``augmecon`` or ``weighted``). ``options`` go to
+    :func:`landalloc.optimizer.milp.pareto` (points, progress, on_point, resume); a single optimum
+    uses none of them, a weighted front reads ``points`` as at most that many weight vectors."""
     from landalloc.optimizer import milp
 
     if front == "optimum":
         return optimum_front(problem, objectives[0], time_limit=time_limit, gap=gap, seed=seed)
     if front == "weighted":
-        points = weighted_points(len(objectives), points)
-    return milp.pareto(problem, list(objectives), points=points, method=front, time_limit=time_limit, gap=gap,
-                       seed=seed, **options)
+        options["points"] = weighted_points(len(objectives), options.get("points"))
+    return milp.pareto(problem, list(objectives), method=front, time_limit=time_limit, gap=gap, seed=seed,
+                       **options)
 
 
 def optimum_front(problem: Problem, objective: str, time_limit: float | None = None, gap: float = 1e-4,

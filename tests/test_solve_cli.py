@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 
 from landalloc.instances import bundled
 from landalloc.models import Instance, evaluate
@@ -55,3 +56,46 @@ def test_batch_of_scenarios(tmp_path):
     assert list(summary["scenario"]) == ["tiny", "strict"]
     assert (tmp_path / "batch" / "tiny" / "front.csv").exists()
     assert (tmp_path / "batch" / "comparison" / "indicators.csv").exists()
+
+
+def test_batch_reports_a_failed_scenario_in_one_line(tmp_path):
+    impossible = tmp_path / "impossible.toml"
+    impossible.write_text((bundled("tiny") / "scenario.toml").read_text().replace("min = 3.0", "min = 40.0", 1))
+    done = run("batch", str(bundled("tiny") / "scenario.toml"), str(impossible), "--instance", str(bundled("tiny")),
+               "--objectives", "Efficiency,equity", "--points", "3", "--workers", "2", "--out", str(tmp_path / "batch"))
+    assert done.returncode == 1, done.stderr
+    failures = [line for line in done.stderr.splitlines() if line.startswith("impossible:")]
+    assert len(failures) == 1 and "cropland minimum 40 ha cannot be met" in failures[0]
+    assert "Traceback" not in done.stderr and "Compute Failed" not in done.stderr
+    assert any(line.startswith("tiny: ") and "points in" in line for line in done.stdout.splitlines())
+    for name in ("front.csv", "layouts.gpkg", "run.json", "pareto.png", "report.html"):
+        assert (tmp_path / "batch" / "tiny" / name).exists(), name
+    front = ParetoFront.read(tmp_path / "batch" / "tiny")
+    assert len(front) >= 2 and evaluate(Instance.load(bundled("tiny")).compile(), front.layouts).feasible.all()
+    assert not (tmp_path / "batch" / "impossible").exists()
+    summary = pd.read_csv(tmp_path / "batch" / "summary.csv", keep_default_na=False)
+    assert list(summary["scenario"]) == ["tiny", "impossible"]
+    assert summary["error"].iloc[0] == "" and "cannot be met" in summary["error"].iloc[1]
+
+
+def test_batch_from_python_with_instance_variants(tmp_path):
+    import dataclasses
+
+    import landalloc as la
+
+    base = la.Instance.load(bundled("tiny"))
+    cap = base.scenario.quotas["construction"].model_copy(update={"max": 5.0})   # 6 ha today
+    quotas = {**base.scenario.quotas, "construction": cap}
+    strict = dataclasses.replace(base, scenario=base.scenario.model_copy(update={"quotas": quotas}))
+    lines = []
+    summary = la.batch(base, {"today": base, "strict": strict}, tmp_path / "variants", objectives=["efficiency"],
+                       on_done=lambda result: lines.append(result.line()))
+    assert list(summary["scenario"]) == ["today", "strict"] and list(summary["points"]) == [1, 1]
+    assert sorted(line.split(":")[0] for line in lines) == ["strict", "today"]
+    best = dict(zip(summary["scenario"], summary["best efficiency"]))
+    problem = strict.compile()
+    exact = la.milp.solve(problem, "efficiency")
+    assert best["strict"] == pytest.approx(exact.objective, rel=1e-6) and best["strict"] < best["today"]
+    front = ParetoFront.read(tmp_path / "variants" / "strict")
+    assert evaluate(problem, front.layouts).feasible.all()
+    assert evaluate(base.compile(), front.layouts).objective("efficiency")[0] == pytest.approx(best["strict"])
