@@ -1,13 +1,19 @@
 """A plain-Python reading of docs/model.md, written from the parcel table, not the compiled arrays.
 
 Slow and obvious on purpose: tests compare :func:`landalloc.models.evaluate` (and every engine) with it.
+:class:`Enumeration` scores every allowed layout of a small problem, for the true optima and
+fronts the engines must reproduce.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
 import shapely
 
-from landalloc.models.scenario import GROUPS, Scenario
+from landalloc.models import Problem, evaluate
+from landalloc.models.scenario import GROUPS, OBJECTIVES, Scenario
 
 
 def reference_evaluate(parcels, scenario: Scenario, layout: list[str]) -> tuple[dict, dict]:
@@ -86,3 +92,91 @@ def reference_evaluate(parcels, scenario: Scenario, layout: list[str]) -> tuple[
                            for r, use in zip(rows, layout) if r.district == name)
             slack[f"population[{name}]"] = capacity - district.population_target
     return objectives, slack
+
+
+# -- exhaustive enumeration ------------------------------------------------------------------------
+RTOL = 1e-6
+"""Relative tolerance of "the same value" between an engine and the enumeration."""
+
+
+def layouts_of(problem: Problem) -> np.ndarray:
+    """Every layout a problem allows: the product of each parcel's allowed uses (L × N)."""
+    options = [np.flatnonzero(row) for row in problem.allowed]
+    grids = np.meshgrid(*options, indexing="ij")
+    return np.column_stack([g.ravel() for g in grids]).astype(np.int64)
+
+
+def close(a: float, b: float) -> bool:
+    return abs(a - b) <= RTOL * max(1.0, abs(a), abs(b))
+
+
+class Enumeration:
+    """Every allowed layout of a small problem, scored by :func:`landalloc.models.evaluate`:
+    the true optimum of each objective, lexicographic payoff rows, ε-constrained optima and
+    the exact non-dominated set, all in maximised units ``g = f`` (max) or ``-f`` (min)."""
+
+    def __init__(self, problem: Problem, batch: int = 20_000) -> None:
+        self.problem = problem
+        layouts = layouts_of(problem)
+        feasible, values = [], []
+        for start in range(0, len(layouts), batch):
+            result = evaluate(problem, layouts[start:start + batch])
+            feasible.append(result.feasible)
+            values.append(result.objectives)
+        self.count = len(layouts)
+        keep = np.concatenate(feasible)
+        self.layouts = layouts[keep]
+        self.values = np.concatenate(values)[keep]
+
+    @property
+    def feasible(self) -> bool:
+        return len(self.layouts) > 0
+
+    def g(self, names: Sequence[str], senses: Sequence[str]) -> np.ndarray:
+        """Feasible layouts' objectives ``names`` in maximised units (L × len(names))."""
+        sign = np.array([1.0 if s == "max" else -1.0 for s in senses])
+        return self.values[:, [OBJECTIVES.index(n) for n in names]] * sign
+
+    def optimum(self, name: str, sense: str) -> float:
+        """The best value of one objective (maximised units)."""
+        return float(self.g([name], [sense]).max())
+
+    def lexicographic(self, order: Sequence[str], senses: Sequence[str]) -> np.ndarray:
+        """The lexicographic optimum of ``order`` (maximised units, in that order): each
+        objective at its best among the layouts that hold the previous ones at theirs."""
+        g = self.g(order, senses)
+        pool = np.ones(len(g), bool)
+        for k in range(len(order)):
+            best = g[pool, k].max()
+            pool &= g[:, k] >= best - RTOL * max(1.0, abs(best))
+        return g[pool][0]
+
+    def constrained(self, first: str, bounds: dict[str, float], senses: dict[str, str]) -> float | None:
+        """``max g_first`` subject to ``g_o >= bounds[o]`` (maximised units); None when no
+        layout meets the bounds."""
+        pool = np.ones(len(self.layouts), bool)
+        for name, bound in bounds.items():
+            pool &= self.g([name], [senses[name]])[:, 0] >= bound - RTOL * max(1.0, abs(bound))
+        if not pool.any():
+            return None
+        return float(self.g([first], [senses[first]])[pool, 0].max())
+
+    def front(self, names: Sequence[str], senses: Sequence[str]) -> np.ndarray:
+        """The distinct non-dominated objective vectors (maximised units), written
+        independently of :func:`landalloc.optimizer.front.nondominated`."""
+        g = self.g(names, senses)
+        scale = np.maximum(1.0, np.abs(g).max(axis=0)) * RTOL
+        g = np.unique(np.round(g / scale) * scale, axis=0)
+        order = np.lexsort(g.T[::-1])[::-1]      # by the first objective, best first
+        kept: list[np.ndarray] = []
+        for row in g[order]:
+            if not any((k >= row).all() for k in kept):
+                kept.append(row)
+        return np.array(kept).reshape(-1, len(names))
+
+    def dominated(self, point: np.ndarray, names: Sequence[str], senses: Sequence[str]) -> bool:
+        """Whether some feasible layout is at least as good in every objective and better by
+        more than the tolerance in one (``point`` in maximised units)."""
+        g = self.g(names, senses)
+        slack = RTOL * np.maximum(1.0, np.abs(point))
+        return bool(((g >= point - slack).all(axis=1) & (g > point + slack).any(axis=1)).any())
