@@ -243,7 +243,8 @@ class Formulation:
                 cost[slack] += (slack_weights or {}).get(name, 0.0)
                 # a finite cap keeps every Lagrangian bound finite: s = g - e <= max g - e
                 col_upper[slack] = max(0.0, self.best_possible(name) - value)
-        return Task(cost, offset, row_lower, row_upper, col_lower, col_upper)
+        return Task(cost, offset, row_lower, row_upper, col_lower, col_upper, dict(weights),
+                    {n: w for n, w in (slack_weights or {}).items() if (epsilon or {}).get(n) is not None})
 
     def best_possible(self, name: str) -> float:
         """An upper bound on ``g_name`` (the objective in its maximised sense) from the
@@ -306,6 +307,11 @@ class Task:
     row_upper: np.ndarray
     col_lower: np.ndarray
     col_upper: np.ndarray
+    weights: dict[str, float] = field(default_factory=dict)
+    """Weight of each objective (maximised units) in the cost and offset, as set by
+    :meth:`Formulation.task`, so that a layout's value can be recomputed from its evaluated
+    objectives (empty for a restriction's task)."""
+    slack_weights: dict[str, float] = field(default_factory=dict)
 
     def objective(self, v: np.ndarray) -> float:
         return float(self.cost @ v + self.offset)

@@ -11,6 +11,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import highspy
@@ -165,9 +166,46 @@ def solve_restriction(settings: Settings, restriction: Restriction, start: np.nd
     is handed over."""
     highs = new_highs(settings, mip_heuristic_run_feasibility_jump=start is None, **options)
     handover = pass_model(highs, restriction.matrix, restriction.task, restriction.integer)
-    if start is not None:
-        set_start(highs, start)
-    return run(highs, mip=True), handover
+    return branch_and_bound(highs, start, restriction.task.objective), handover
+
+
+MISVALUED = 1e-7
+"""Relative difference between HiGHS's objective and the value of the vector it returns above
+which its incumbent is not that vector (see :func:`branch_and_bound`)."""
+
+
+def branch_and_bound(highs: highspy.Highs, start: np.ndarray | None, objective: Callable[[np.ndarray], float],
+                     interruptible: bool = False) -> Run:
+    """HiGHS's branch and bound on its model, from ``start`` (a complete feasible vector) when
+    given; ``objective`` values a vector of the model as the caller's task does.
+
+    HiGHS (1.16) maps a start into its presolved model, and its *aggregator* rule can map it to
+    a point worth more than the start itself: HiGHS then takes that value as its incumbent,
+    prunes every node whose bound is below it, reports "optimal" at that value, and returns the
+    start's own vector, which is worth less. So whenever the returned vector is worth less than
+    HiGHS claims, the run is repeated without the start (in the time left), and the value of a
+    run is always its vector's.
+    """
+    if start is None:
+        return run(highs, mip=True, interruptible=interruptible)
+    started = time.perf_counter()
+    set_start(highs, start)
+    first = run(highs, mip=True, interruptible=interruptible)
+    if first.values is None or not _misvalued(first.objective, objective(first.values)):
+        return first
+    limit = float(highs.getOptionValue("time_limit")[1])
+    highs.clearSolver()   # drops the start along with the solution
+    highs.setOptionValue("time_limit", max(1e-3, limit - first.seconds) if math.isfinite(limit) else math.inf)
+    try:
+        second = run(highs, mip=True, interruptible=interruptible)
+    finally:
+        highs.setOptionValue("time_limit", limit)
+    second.seconds = time.perf_counter() - started
+    return second
+
+
+def _misvalued(claimed: float, actual: float) -> bool:
+    return math.isfinite(claimed) and abs(claimed - actual) > MISVALUED * max(1.0, abs(actual))
 
 
 def set_start(highs: highspy.Highs, values: np.ndarray) -> None:

@@ -39,7 +39,7 @@ from landalloc.optimizer.milp.lagrange import second_margin
 from landalloc.optimizer.milp.master import ColumnGeneration, Relaxation, lp_with_highs
 from landalloc.optimizer.milp.neighbourhood import CompactnessSearch
 from landalloc.optimizer.milp.pairs import PairRelaxation
-from landalloc.optimizer.milp.settings import Settings, relative_gap
+from landalloc.optimizer.milp.settings import Settings, proven_status, relative_gap, within_gap
 
 PRESOLVE_OFF_ABOVE = {"assignment": 20_000, "general": 5_000}
 """Columns above which ``presolve="auto"`` turns HiGHS's MIP presolve off, by model shape
@@ -127,7 +127,7 @@ class Session:
         limit = time_limit if time_limit is not None else self.settings.time_limit
         deadline = start + (limit if limit is not None else math.inf)
         steps: list[str] = []
-        proven = False   # HiGHS's branch and bound closed the gap by its own criteria
+        stopped = "optimal"   # "time_limit" once a step ran out of time or was skipped for lack of it
 
         inner, inner_task = self, task
         if self.form.shape == "general" and self.settings.lp in ("auto", "columns"):
@@ -176,25 +176,26 @@ class Session:
                 best = search.blocks(task, best, until, steps, check, self.settings)
             if not branch:
                 steps.append(f"branch and bound skipped: its root needs about {root:.0f}s")
-        if branch and not self._done(best, bound) and time.perf_counter() < deadline:
-            run = self.branch_and_bound(task, best, deadline, steps)
-            if run.status == "infeasible":
-                return self._outcome("infeasible", None, None, -math.inf, -math.inf, start, steps)
-            bound = min(bound, run.bound)
-            if run.values is not None:
-                candidate = self._candidate(task, run.values)
-                if candidate is not None and (best is None or candidate[2] > best[2]):
-                    best = candidate
-            if run.status == "optimal" and best is not None:
-                bound = min(bound, max(run.bound, best[2]))
-                proven = True
+        if not self._done(best, bound):
+            if branch and time.perf_counter() < deadline:
+                run = self.branch_and_bound(task, best, deadline, steps)
+                if run.status == "infeasible":
+                    return self._outcome("infeasible", None, None, -math.inf, -math.inf, start, steps)
+                bound = min(bound, run.bound)
+                if run.values is not None:
+                    candidate = self._candidate(task, run.values)
+                    if candidate is not None and (best is None or candidate[2] > best[2]):
+                        best = candidate
+                stopped = run.status
+            else:
+                stopped = "time_limit"
         if best is None:
             return self._outcome("time_limit", None, None, -math.inf, bound, start, steps)
         values, raw, objective = best
         self._remember(values)
         bound = max(bound, objective)
-        status = "optimal" if proven or self._done(best, bound) else "time_limit"
-        return self._outcome(status, values, raw, objective, bound, start, steps)
+        return self._outcome(proven_status(stopped, objective, bound, self.settings.gap), values, raw, objective,
+                             bound, start, steps)
 
     def _remember(self, values: np.ndarray) -> None:
         layout = self.form.layout(values)
@@ -290,9 +291,7 @@ class Session:
         # when one is handed over
         hi.set_options(highs, presolve=presolve, time_limit=max(1e-3, deadline - time.perf_counter()),
                        mip_rel_gap=float(self.settings.gap), mip_heuristic_run_feasibility_jump=start is None)
-        if start is not None:
-            hi.set_start(highs, start[0])
-        run = hi.run(highs, mip=True, interruptible=True)
+        run = hi.branch_and_bound(highs, None if start is None else start[0], task.objective, interruptible=True)
         steps.append(f"mip[presolve {presolve}] {run.seconds:.2f}s {run.status}")
         return run
 
@@ -332,7 +331,7 @@ class Session:
         return polished, values if claim else None, task.objective(polished)
 
     def _done(self, best: tuple[np.ndarray, np.ndarray, float] | None, bound: float) -> bool:
-        return best is not None and relative_gap(best[2], bound) <= self.settings.gap
+        return best is not None and within_gap(best[2], bound, self.settings.gap)
 
     def _outcome(self, status: str, values: np.ndarray | None, raw: np.ndarray | None, objective: float,
                  bound: float, start: float, steps: list[str]) -> Outcome:

@@ -13,7 +13,13 @@ from landalloc.models.errors import InputError
 ENGINES = ("highs", "pyomo")
 PRESOLVE = ("auto", "on", "off")
 LP_SOLVERS = ("auto", "columns", "simplex", "ipm")
-STATUSES = ("optimal", "time_limit", "infeasible")
+STATUSES = ("optimal", "time_limit", "gap_not_proven", "infeasible")
+"""What a solve reports: ``optimal`` only when the gap between the layout's value and the
+proven bound is within the requested gap (:func:`proven_status`); ``time_limit`` when the time
+ran out first; ``gap_not_proven`` when the solver stopped on its own with a larger gap."""
+ABSOLUTE_GAP = 1e-6
+"""A value this close to its bound (in the solved objective's units) is proven optimal whatever
+the relative gap (HiGHS's ``mip_abs_gap``): an objective of 0 has no finite relative gap."""
 
 
 @dataclass(frozen=True)
@@ -70,8 +76,10 @@ class Solution:
 
     ``objective`` is the evaluated value of objective ``name`` (natural units and sense);
     ``bound`` is the best proven bound on it (above for max, below for min); ``gap`` is the
-    relative gap of the solved (possibly scalarised) objective as HiGHS defines it; ``values``
-    holds every objective the model formulated, evaluated on the layout.
+    relative gap :func:`relative_gap` of the solved (possibly scalarised) objective, between
+    its value recomputed from the evaluated layout and the proven bound; ``status`` is
+    :func:`proven_status` of that gap; ``values`` holds every objective the model formulated,
+    evaluated on the layout.
     """
 
     name: str
@@ -118,3 +126,17 @@ def relative_gap(objective: float, bound: float) -> float:
     if diff <= 1e-12 * max(1.0, abs(bound)):
         return 0.0
     return diff / abs(objective) if objective != 0 else math.inf
+
+
+def within_gap(objective: float, bound: float, gap: float) -> bool:
+    """Whether ``objective`` is proven within ``gap`` (relative) or :data:`ABSOLUTE_GAP` of ``bound``."""
+    return relative_gap(objective, bound) <= gap or abs(bound - objective) <= ABSOLUTE_GAP
+
+
+def proven_status(stopped: str, objective: float, bound: float, gap: float) -> str:
+    """The status a solve may report, from its layout's value and its proven bound (maximised
+    units) whatever the solver said: ``optimal`` only within ``gap``; otherwise ``time_limit``
+    when the solve was ``stopped`` by its time, else ``gap_not_proven``."""
+    if within_gap(objective, bound, gap):
+        return "optimal"
+    return "time_limit" if stopped == "time_limit" else "gap_not_proven"

@@ -12,8 +12,8 @@ from landalloc.optimizer.milp import diagnose
 from landalloc.optimizer.milp.build import formulate
 from landalloc.optimizer.milp.formulation import Formulation, Task
 from landalloc.optimizer.milp.session import Outcome, Session
-from landalloc.optimizer.milp.settings import Settings, Solution
-from landalloc.optimizer.milp.verify import verified_values
+from landalloc.optimizer.milp.settings import Settings, Solution, proven_status, relative_gap
+from landalloc.optimizer.milp.verify import task_value, verified_values
 
 
 def solve(problem: Problem, objective: str = "efficiency", time_limit: float | None = None, gap: float = 1e-4,
@@ -27,6 +27,9 @@ def solve(problem: Problem, objective: str = "efficiency", time_limit: float | N
         sense (else its natural sense).
     time_limit : seconds, None for no limit; on expiry the best layout so far is returned with
         status ``"time_limit"`` and its gap.
+        A solve is ``"optimal"`` only when the layout's evaluated value is within ``gap`` of
+        the proven bound; a solver that stops on its own short of that reports
+        ``"gap_not_proven"``.
     gap : relative MIP gap at which to stop (default 1e-4).
     threads, seed : HiGHS threads and random seed.
     **options : further :class:`~landalloc.optimizer.milp.settings.Settings` fields: ``engine``
@@ -79,9 +82,12 @@ def finish(form: Formulation, task: Task, objective: str, outcome: Outcome, sett
         limit = f" ({settings.time_limit:g} s)" if settings.time_limit else ""
         raise SolverError(f"{context}: no feasible layout found within the time limit{limit}; raise time_limit")
     layout, values = verified_values(form, task, outcome.values, outcome.raw, context)
+    value = task_value(form, task, outcome.values, values, context)
     seconds = time.perf_counter() - start
     return Solution(name=objective, sense=form.objectives[objective].sense, layout=layout, objective=values[objective],
-                    bound=bound, gap=outcome.gap, status=outcome.status, seconds=seconds, build_seconds=build,
+                    bound=bound, gap=relative_gap(value, outcome.bound),
+                    status=proven_status(outcome.status, value, outcome.bound, settings.gap), seconds=seconds,
+                    build_seconds=build,
                     handover_seconds=outcome.handover_seconds,
                     solve_seconds=max(0.0, seconds - build - outcome.handover_seconds), values=values,
                     strategy=outcome.strategy, engine=settings.engine if settings.engine == "highs"

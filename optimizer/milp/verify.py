@@ -8,6 +8,11 @@ Three checks, each a :class:`~landalloc.models.errors.SolverError` when it fails
    ``evaluate``, objective by objective);
 3. the solver's vector is not worth more than the layout it rounds to (the formulation does not
    promise more than the layout delivers).
+
+:func:`task_value` then recomputes the solved (possibly scalarised) objective from the
+evaluated objectives, with each objective's constant (locked parcels, locked pairs) applied as
+:func:`landalloc.models.evaluate` applies it, which is the value every reported gap and status
+is judged on.
 """
 
 from __future__ import annotations
@@ -48,3 +53,18 @@ def verified_values(form: Formulation, task: Task, values: np.ndarray, raw: np.n
             raise SolverError(f"{context}: the solver reports objective {claimed:.10g} but its layout is worth "
                               f"{actual:.10g}: the formulation promises more than the layout delivers")
     return layout, out
+
+
+def task_value(form: Formulation, task: Task, values: np.ndarray, evaluated: dict[str, float], context: str) -> float:
+    """The task's objective at a verified layout, from its evaluated objectives: ``sum_o w_o g_o``
+    plus the ε slacks' rewards (``values`` is the layout's completed vector). It must equal the
+    formulation's own value ``task.objective(values)``, which the solver's bound is in."""
+    slack = {name: float(values[form.epsilon[name][1]]) for name in task.slack_weights}
+    value = (sum(w * form.objectives[name].sign * evaluated[name] for name, w in task.weights.items())
+             + sum(w * slack[name] for name, w in task.slack_weights.items()))
+    formulated = task.objective(values)
+    if abs(value - formulated) > RELATIVE * max(1.0, abs(value)):
+        raise SolverError(f"{context}: the solved objective is {formulated:.10g} in the MILP but {value:.10g} "
+                          "from the evaluated layout: an objective's constant is applied differently. This is a "
+                          "bug in the MILP formulation; please report it with the instance")
+    return value
