@@ -16,7 +16,7 @@ on cropland, which locks it (the ``basic_farmland`` rule is switched on when it 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -209,3 +209,119 @@ def _enumerable(county: County, max_layouts: int) -> County:
                                                                                                        False]
         county.scenario["rules"]["basic_farmland"] = True
 
+
+
+# -- checking the engines against the enumeration ----------------------------------------------------
+PAIRS = (("efficiency", "compactness"), ("compactness", "efficiency"), ("efficiency", "equity"),
+         ("change", "compactness"), ("ecology", "compactness"), ("efficiency", "change"))
+"""Objective pairs a case may draw: compactness on either side (its locked-pair constant), equity
+with several districts, and a minimised objective."""
+
+
+@dataclass
+class Findings:
+    """What one county and objective pair showed against the enumeration: counts of solves and
+    points checked and of each kind of error, with a line per error."""
+
+    optima: int = 0
+    wrong_optima: int = 0
+    grid_points: int = 0
+    reuse_differs: int = 0
+    milp_points: int = 0
+    milp_off_front: int = 0
+    nsga_points: int = 0
+    nsga_off_front: int = 0
+    true_front: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def wrong(self, kind: str, message: str) -> None:
+        setattr(self, kind, getattr(self, kind) + 1)
+        self.errors.append(message)
+
+
+def check_county(county: County, objectives: tuple[str, str], points: int = 11, nsga_generations: int = 60,
+                 time_limit: float = 30.0) -> Findings:
+    """Solve a county with both engines and compare with the enumeration of its layouts:
+
+    - every single-objective MILP optimum and lexicographic payoff row (to the enumeration's);
+    - every AUGMECON2 grid point, on the run's shared model and on a fresh model, to the
+      enumeration's ε-constrained optimum and to each other;
+    - every point of the MILP front and of the NSGA-II front: feasible, and not dominated by
+      any layout.
+
+    The MILP runs with gap 0, so that "optimal" must mean the true optimum.
+    """
+    from landalloc.models import InfeasibleError, evaluate
+    from landalloc.optimizer import milp, nsga
+    from landalloc.optimizer.milp.multi import Model, lexicographic, payoff_table, solve_point
+    from landalloc.optimizer.milp.settings import Settings
+    from tests.reference import Enumeration, close
+
+    problem = county.compile()
+    truth = Enumeration(problem)
+    found = Findings()
+    senses = {o: problem.senses[problem.objectives.index(o)] for o in objectives}
+    tag = f"seed {county.seed} {'/'.join(objectives)}"
+    if not truth.feasible:
+        try:
+            milp.solve(problem, objectives[0], gap=0.0, time_limit=time_limit, threads=1)
+            found.wrong("wrong_optima", f"{tag}: no layout is feasible but the MILP returned one")
+        except InfeasibleError:
+            pass
+        return found
+    settings = Settings(gap=0.0, time_limit=time_limit, threads=1)
+    for name in objectives:
+        best = milp.solve(problem, name, gap=0.0, time_limit=time_limit, threads=1)
+        found.optima += 1
+        value, expected = _g(best.objective, senses[name]), truth.optimum(name, senses[name])
+        if not (close(value, expected) and best.status == "optimal"):
+            found.wrong("wrong_optima", f"{tag}: optimum of {name} {value:.10g} ({best.status}), true {expected:.10g}")
+    model = Model.build(problem, objectives, settings)
+    table = payoff_table(model)
+    for row, name in zip(table.solutions, objectives):
+        order = [name, *(o for o in objectives if o != name)]
+        got = np.array([_g(row.values[o], senses[o]) for o in order])
+        expected = truth.lexicographic(order, [senses[o] for o in order])
+        fresh = lexicographic(Model.build(problem, objectives, settings), order)
+        found.optima += 1
+        if not (all(map(close, got, expected)) and row.status == "optimal"):
+            found.wrong("wrong_optima", f"{tag}: payoff row {name} {got} ({row.status}, stages "
+                        f"{[(s['status'], s['gap'], s['bound']) for s in row.stages]}), true {expected}")
+        if not all(close(row.values[o], fresh.values[o]) for o in objectives):
+            found.wrong("reuse_differs", f"{tag}: payoff row {name} {row.values} on the shared model, "
+                        f"{fresh.values} on a fresh one")
+    first, second = objectives
+    for j in range(points):
+        shared = solve_point(problem, objectives, table, (j,), settings, points, model)
+        alone = solve_point(problem, objectives, table, (j,), settings, points)
+        epsilon = table.epsilon((j,), points)[second]
+        expected = truth.constrained(first, {second: epsilon}, senses)
+        found.grid_points += 1
+        for how, point in (("shared", shared), ("fresh", alone)):
+            got = None if point.solution is None else _g(point.values[first], senses[first])
+            if expected is None and point.status == "infeasible":
+                continue
+            if got is None or expected is None or not close(got, expected) or point.status != "optimal":
+                found.wrong("wrong_optima", f"{tag}: grid point {j} ({how} model) {got} ({point.status}), "
+                            f"true {expected}")
+        if shared.solution is not None and alone.solution is not None and not all(
+                close(shared.values[o], alone.values[o]) for o in objectives):
+            found.wrong("reuse_differs", f"{tag}: grid point {j}: {shared.values} shared, {alone.values} fresh")
+    exact = milp.pareto(problem, list(objectives), points=points, gap=0.0, time_limit=time_limit, threads=1,
+                        progress=False)
+    approx = nsga.explore(problem, list(objectives), pop_size=40, generations=nsga_generations, seed=county.seed,
+                          progress=False)
+    found.true_front = len(truth.front(objectives, [senses[o] for o in objectives]))
+    for engine, front in (("milp", exact), ("nsga", approx)):
+        result = evaluate(problem, front.layouts)
+        for k, values in enumerate(front.values):
+            g = np.array([_g(v, senses[o]) for v, o in zip(values, objectives)])
+            setattr(found, f"{engine}_points", getattr(found, f"{engine}_points") + 1)
+            if not result.feasible[k] or truth.dominated(g, objectives, [senses[o] for o in objectives]):
+                found.wrong(f"{engine}_off_front", f"{tag}: {engine} point {values} is "
+                            + ("infeasible" if not result.feasible[k] else "dominated"))
+    return found
+
+
+def _g(value: float, sense: str) -> float:
+    return value if sense == "max" else -value
