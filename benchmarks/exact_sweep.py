@@ -1,0 +1,62 @@
+"""Both engines against exhaustive enumeration on many random tiny counties (slow).
+
+Each case is one county of ``tests/counties.py`` (seed ``seed + case``) and one objective pair
+(in turn from ``tests.counties.PAIRS``), checked by :func:`tests.counties.check_county`: wrong
+single-objective optima, payoff rows and grid points of the MILP, answers that differ between a
+reused and a fresh model, and points of either engine's front that are infeasible or dominated.
+
+    python -m benchmarks.exact_sweep --cases 300
+
+prints the counts and every error, and writes benchmarks/results/exact_sweep.{csv,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+
+from benchmarks.common import write_table
+from tests.counties import PAIRS, MAX_LAYOUTS, check_county, random_county
+
+COUNTS = ("optima", "wrong_optima", "grid_points", "reuse_differs", "milp_points", "milp_off_front",
+          "nsga_points", "nsga_off_front", "true_front")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the first county")
+    parser.add_argument("--points", type=int, default=11, help="AUGMECON2 grid points")
+    parser.add_argument("--generations", type=int, default=60, help="NSGA-II generations (population 40)")
+    parser.add_argument("--max-layouts", type=int, default=MAX_LAYOUTS * 2, help="layouts a county may allow")
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore", category=UserWarning)
+    rows = []
+    started = time.perf_counter()
+    for case in range(args.cases):
+        seed = args.seed + case
+        county = random_county(seed, args.max_layouts)
+        objectives = PAIRS[case % len(PAIRS)]
+        start = time.perf_counter()
+        found = check_county(county, objectives, points=args.points, nsga_generations=args.generations)
+        rows.append({"seed": seed, "shape": county.shape, "parcels": len(county.parcels),
+                     "objectives": ",".join(objectives), **{k: getattr(found, k) for k in COUNTS},
+                     "seconds": round(time.perf_counter() - start, 2)})
+        for error in found.errors:
+            print(error, flush=True)
+        if (case + 1) % 10 == 0:
+            print(f"{case + 1}/{args.cases} cases, {time.perf_counter() - started:.0f} s", flush=True)
+    totals = {k: sum(r[k] for r in rows) for k in COUNTS}
+    seconds = time.perf_counter() - started
+    print(f"{args.cases} cases in {seconds:.0f} s: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
+    summary = {"seed": "all", "shape": "", "parcels": "", "objectives": f"{args.cases} cases", **totals,
+               "seconds": round(seconds, 1)}
+    path = write_table(rows + [summary], "exact_sweep",
+                       f"Exact sweep: MILP and NSGA-II against enumeration ({args.cases} random tiny counties, "
+                       f"{args.points} grid points, NSGA-II {args.generations} generations)")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
