@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from landalloc.optimizer.milp import highs as hi
-from landalloc.optimizer.milp.multi import Model
+from landalloc.optimizer.milp.multi import Model, payoff_table, solve_point
 from landalloc.optimizer.milp.session import polish
 from landalloc.optimizer.milp.settings import Settings, proven_status
 from tests.counties import PAIRS, check_county, random_county
@@ -30,6 +30,9 @@ MISVALUED_START = 42
 """A county whose compactness payoff row HiGHS got wrong from an earlier row's layout as its
 start: its presolve valued the start 0.95953 (the optimum) though it is worth 0.95398, stopped
 "optimal" at once and returned the start."""
+CUT_OFF = 25
+"""A county (drawn with 40,000 layouts at most) on whose ε-point 7 of 11 HiGHS's aggregator
+presolve rule cut the optimum off."""
 
 
 @SWEEP
@@ -60,8 +63,25 @@ def test_misvalued_start_gives_the_true_payoff_row_on_the_command_line(tmp_path)
     assert row["status"] == "optimal" and row["gap"] <= 1e-4
 
 
-def test_branch_and_bound_from_a_start_returns_what_it_claims():
-    """The start HiGHS misvalued: the run's vector is worth what HiGHS reports, the optimum."""
+def test_epsilon_point_whose_optimum_the_aggregator_cut_off():
+    """With HiGHS's aggregator presolve rule on, this grid point (fresh model, no start) came
+    back "optimal" at compactness 0 though 0.08 is feasible."""
+    county = random_county(CUT_OFF, 40_000)
+    problem = county.compile()
+    objectives = ("compactness", "efficiency")
+    run_settings = Settings(gap=0.0, threads=1)
+    table = payoff_table(Model.build(problem, objectives, run_settings))
+    point = solve_point(problem, objectives, table, (7,), run_settings, 11)
+    epsilon = table.epsilon((7,), 11)["efficiency"]
+    truth = Enumeration(problem).constrained("compactness", {"efficiency": epsilon},
+                                             {"compactness": "max", "efficiency": "max"})
+    assert point.status == "optimal" and close(point.values["compactness"], truth)
+
+
+@pytest.mark.parametrize("aggregator", ["off", "on"])
+def test_branch_and_bound_from_a_start_returns_what_it_claims(aggregator):
+    """The start HiGHS misvalued: the run's vector is worth what HiGHS reports, the optimum,
+    also when the aggregator rule is on (then the run is repeated without the start)."""
     problem = random_county(MISVALUED_START).compile()
     model = Model.build(problem, ("ecology", "compactness"), Settings())
     form = model.form
@@ -72,6 +92,8 @@ def test_branch_and_bound_from_a_start_returns_what_it_claims():
     task = form.task({"compactness": 1.0})
     start = polish(form, task, form.complete(layout))
     highs = hi.new_highs(Settings(), presolve="on")
+    if aggregator == "on":
+        highs.setOptionValue("presolve_rule_off", 0)
     hi.pass_model(highs, form.csc, task, form.integer)
     result = hi.branch_and_bound(highs, start, task.objective)
     assert close(result.objective, task.objective(result.values))
