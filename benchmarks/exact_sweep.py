@@ -45,17 +45,21 @@ def main() -> None:
                      "seconds": round(time.perf_counter() - start, 2)})
         for error in found.errors:
             print(error, flush=True)
-        if (case + 1) % 10 == 0:
+        if (case + 1) % 10 == 0 or case + 1 == args.cases:   # the table so far, should the sweep be stopped
+            path = _write(rows, args, time.perf_counter() - started)
             print(f"{case + 1}/{args.cases} cases, {time.perf_counter() - started:.0f} s", flush=True)
-    totals = {k: sum(r[k] for r in rows) for k in COUNTS}
-    seconds = time.perf_counter() - started
-    print(f"{args.cases} cases in {seconds:.0f} s: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
-    summary = {"seed": "all", "shape": "", "parcels": "", "objectives": f"{args.cases} cases", **totals,
-               "seconds": round(seconds, 1)}
-    path = write_table(rows + [summary], "exact_sweep",
-                       f"Exact sweep: MILP and NSGA-II against enumeration ({args.cases} random tiny counties, "
-                       f"{args.points} grid points, NSGA-II {args.generations} generations)")
     print(f"wrote {path}")
+
+
+def _write(rows: list[dict], args: argparse.Namespace, seconds: float) -> str:
+    """The results table: a row per case and their totals, also printed."""
+    totals = {k: sum(r[k] for r in rows) for k in COUNTS}
+    print(f"{len(rows)} cases in {seconds:.0f} s: " + ", ".join(f"{k} {v}" for k, v in totals.items()), flush=True)
+    summary = {"seed": "all", "shape": "", "parcels": "", "objectives": f"{len(rows)} cases", **totals,
+               "seconds": round(seconds, 1)}
+    return str(write_table(rows + [summary], "exact_sweep",
+                           f"Exact sweep: MILP and NSGA-II against enumeration ({len(rows)} of {args.cases} random "
+                           f"tiny counties, {args.points} grid points, NSGA-II {args.generations} generations)"))
 
 
 if __name__ == "__main__":

@@ -264,14 +264,14 @@ def check_county(county: County, objectives: tuple[str, str], points: int = 11, 
     tag = f"seed {county.seed} {'/'.join(objectives)}"
     if not truth.feasible:
         try:
-            milp.solve(problem, objectives[0], gap=0.0, time_limit=time_limit, threads=1)
+            milp.solve(problem, objectives[0], gap=0.0, time_limit=time_limit)
             found.wrong("wrong_optima", f"{tag}: no layout is feasible but the MILP returned one")
         except InfeasibleError:
             pass
         return found
-    settings = Settings(gap=0.0, time_limit=time_limit, threads=1)
+    settings = Settings(gap=0.0, time_limit=time_limit)
     for name in objectives:
-        best = milp.solve(problem, name, gap=0.0, time_limit=time_limit, threads=1)
+        best = milp.solve(problem, name, gap=0.0, time_limit=time_limit)
         found.optima += 1
         value, expected = _g(best.objective, senses[name]), truth.optimum(name, senses[name])
         if not (close(value, expected) and best.status == "optimal"):
@@ -307,7 +307,7 @@ def check_county(county: County, objectives: tuple[str, str], points: int = 11, 
         if shared.solution is not None and alone.solution is not None and not all(
                 close(shared.values[o], alone.values[o]) for o in objectives):
             found.wrong("reuse_differs", f"{tag}: grid point {j}: {shared.values} shared, {alone.values} fresh")
-    exact = milp.pareto(problem, list(objectives), points=points, gap=0.0, time_limit=time_limit, threads=1,
+    exact = milp.pareto(problem, list(objectives), points=points, gap=0.0, time_limit=time_limit,
                         progress=False)
     approx = nsga.explore(problem, list(objectives), pop_size=40, generations=nsga_generations, seed=county.seed,
                           progress=False)

@@ -69,7 +69,7 @@ def test_epsilon_point_whose_optimum_the_aggregator_cut_off():
     county = random_county(CUT_OFF, 40_000)
     problem = county.compile()
     objectives = ("compactness", "efficiency")
-    run_settings = Settings(gap=0.0, threads=1)
+    run_settings = Settings(gap=0.0)
     table = payoff_table(Model.build(problem, objectives, run_settings))
     point = solve_point(problem, objectives, table, (7,), run_settings, 11)
     epsilon = table.epsilon((7,), 11)["efficiency"]
@@ -79,7 +79,7 @@ def test_epsilon_point_whose_optimum_the_aggregator_cut_off():
 
 
 @pytest.mark.parametrize("aggregator", ["off", "on"])
-def test_branch_and_bound_from_a_start_returns_what_it_claims(aggregator):
+def test_branch_and_bound_from_a_start_returns_what_it_claims(aggregator, monkeypatch):
     """The start HiGHS misvalued: the run's vector is worth what HiGHS reports, the optimum,
     also when the aggregator rule is on (then the run is repeated without the start)."""
     problem = random_county(MISVALUED_START).compile()
@@ -91,9 +91,9 @@ def test_branch_and_bound_from_a_start_returns_what_it_claims(aggregator):
     layout = truth.layouts[best_ecology][np.argmax(g[best_ecology, 1])]   # the ecology row's layout
     task = form.task({"compactness": 1.0})
     start = polish(form, task, form.complete(layout))
-    highs = hi.new_highs(Settings(), presolve="on")
     if aggregator == "on":
-        highs.setOptionValue("presolve_rule_off", 0)
+        monkeypatch.setattr(hi, "AGGREGATOR_OFF", 0)
+    highs = hi.new_highs(Settings(), presolve="on")
     hi.pass_model(highs, form.csc, task, form.integer)
     result = hi.branch_and_bound(highs, start, task.objective)
     assert close(result.objective, task.objective(result.values))

@@ -166,13 +166,15 @@ def test_payoff_rows_record_each_lexicographic_stage(tiny_problem, monkeypatch):
         assert [s["objective"] for s in solution.stages] == order
         assert all(s["status"] == "optimal" and s["gap"] <= 1e-9 for s in solution.stages)
         assert solution.record()["stages"] == list(solution.stages)
-    # a second stage cut by its time limit makes the whole row time-limited, and says which stage
+    # a second stage cut by its time limit (short of its bound) makes the whole row time-limited,
+    # and says which stage
     solve, calls = model.session.solve, []
 
     def cut_second_stage(task, *args, **kwargs):
         outcome = solve(task, *args, **kwargs)
         calls.append(outcome)
-        return dataclasses.replace(outcome, status="time_limit") if len(calls) == 2 else outcome
+        return (dataclasses.replace(outcome, status="time_limit", bound=outcome.bound + 1.0 + abs(outcome.bound))
+                if len(calls) == 2 else outcome)
 
     monkeypatch.setattr(model.session, "solve", cut_second_stage)
     row = milp.multi.lexicographic(model, objectives)

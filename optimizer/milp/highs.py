@@ -76,10 +76,8 @@ optimal where 0.08 is feasible). Every other presolve rule stays on."""
 
 
 def new_highs(settings: Settings, **options: object) -> highspy.Highs:
-    """A silent (unless ``settings.log``) Highs object with the settings' threads and seed, and
-    presolve without its aggregator (:data:`AGGREGATOR_OFF`)."""
+    """A silent (unless ``settings.log``) Highs object with the settings' threads and seed."""
     highs = highspy.Highs()
-    highs.setOptionValue("presolve_rule_off", AGGREGATOR_OFF)
     highs.setOptionValue("output_flag", bool(settings.log))
     if settings.threads is not None:
         highs.setOptionValue("threads", int(settings.threads))
@@ -130,6 +128,7 @@ def run(highs: highspy.Highs, mip: bool, interruptible: bool = False) -> Run:
     # a model kept between solves stops at once when earlier runs used up its time limit
     limit = float(highs.getOptionValue("time_limit")[1])
     shift = not mip and math.isfinite(limit)
+    highs.setOptionValue("presolve_rule_off", AGGREGATOR_OFF if mip else 0)
     if shift:
         highs.setOptionValue("time_limit", limit + highs.getRunTime())
     try:
@@ -189,8 +188,8 @@ def branch_and_bound(highs: highspy.Highs, start: np.ndarray | None, objective: 
     """HiGHS's branch and bound on its model, from ``start`` (a complete feasible vector) when
     given; ``objective`` values a vector of the model as the caller's task does.
 
-    HiGHS (1.16) maps a start into its presolved model, and its aggregator rule (off in
-    :func:`new_highs`) could map it to a point worth more than the start itself: HiGHS then took
+    HiGHS (1.16) maps a start into its presolved model, and its aggregator rule (off in every
+    MIP :func:`run`) could map it to a point worth more than the start itself: HiGHS then took
     that value as its incumbent, pruned every node whose bound is below it, reported "optimal"
     at that value and returned the start's own vector, which is worth less. Should any presolve
     rule do so again, the returned vector is worth less than HiGHS claims: then the run is

@@ -20,6 +20,10 @@ ran out first; ``gap_not_proven`` when the solver stopped on its own with a larg
 ABSOLUTE_GAP = 1e-6
 """A value this close to its bound (in the solved objective's units) is proven optimal whatever
 the relative gap (HiGHS's ``mip_abs_gap``): an objective of 0 has no finite relative gap."""
+ROUND_OFF_GAP = 1e-7
+"""Relative gap that is the solver's round-off, not an unproven gap: HiGHS meets rows within
+its feasibility tolerance (1e-7), so its bound may sit that far above the exact optimum even at
+``gap=0``."""
 
 
 @dataclass(frozen=True)
@@ -119,19 +123,14 @@ class Solution:
 
 
 def relative_gap(objective: float, bound: float) -> float:
-    """``|bound - objective| / |objective|`` (0 when both are 0, inf when only the objective is)."""
+    """``|bound - objective| / |objective|``: 0 when they differ by round-off
+    (:data:`ROUND_OFF_GAP` of ``max(1, |bound|)``), inf when only the objective is 0."""
     if not (math.isfinite(objective) and math.isfinite(bound)):
         return math.inf
     diff = abs(bound - objective)
-    if diff <= 1e-12 * max(1.0, abs(bound)):
+    if diff <= ROUND_OFF_GAP * max(1.0, abs(bound)):
         return 0.0
     return diff / abs(objective) if objective != 0 else math.inf
-
-
-ROUND_OFF_GAP = 1e-7
-"""Relative gap that is the solver's round-off, not an unproven gap: HiGHS meets rows within
-its feasibility tolerance (1e-7), so its bound may sit that far above the exact optimum even at
-``gap=0``."""
 
 
 def within_gap(objective: float, bound: float, gap: float) -> bool:
