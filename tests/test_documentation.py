@@ -99,18 +99,6 @@ def documented_steps() -> list[Step]:
 
 STEPS = documented_steps()
 
-#: the start of a step that fails until another open change lands -> the missing feature
-PENDING: dict[str, str] = {
-    "landalloc report results/milp": "report reloads the instance of a solve folder (run.json's scenario is a dict)",
-}
-
-
-def _parameter(step: Step) -> object:
-    reasons = [reason for start, reason in PENDING.items() if step.source.startswith(start)]
-    marks = [pytest.mark.xfail(reason=reasons[0], strict=True)] if reasons else []
-    return pytest.param(step, id=f"{step} {step.source.splitlines()[0][:70]}", marks=marks)
-
-
 def _environment() -> dict[str, str]:
     """The caller's environment with the installed ``landalloc`` first on PATH and no PYTHONPATH."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
@@ -148,7 +136,7 @@ def test_documents_have_steps():
     assert all(not step.source.startswith("make ") for step in STEPS), "make lines run outside the test"
 
 
-@pytest.mark.parametrize("step", [_parameter(step) for step in STEPS])
+@pytest.mark.parametrize("step", STEPS, ids=[f"{step} {step.source.splitlines()[0][:70]}" for step in STEPS])
 def test_documented_step_runs(step: Step, newcomer: Path):
     command = ["bash", "-o", "pipefail", "-c", step.source] if step.language == "sh" else [sys.executable, "-c", step.source]
     try:
