@@ -60,8 +60,10 @@ def task_value(form: Formulation, task: Task, values: np.ndarray, evaluated: dic
     plus the ε slacks' rewards (``values`` is the layout's completed vector). It must equal the
     formulation's own value ``task.objective(values)``, which the solver's bound is in."""
     slack = {name: float(values[form.epsilon[name][1]]) for name in task.slack_weights}
+    # a caller may shift the offset (the scale of a relative gap): the shift counts as it is
+    constants = sum(w * form.objectives[name].sign * form.objectives[name].constant for name, w in task.weights.items())
     value = (sum(w * form.objectives[name].sign * evaluated[name] for name, w in task.weights.items())
-             + sum(w * slack[name] for name, w in task.slack_weights.items()))
+             + sum(w * slack[name] for name, w in task.slack_weights.items()) + task.offset - constants)
     formulated = task.objective(values)
     if abs(value - formulated) > RELATIVE * max(1.0, abs(value)):
         raise SolverError(f"{context}: the solved objective is {formulated:.10g} in the MILP but {value:.10g} "
