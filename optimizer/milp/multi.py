@@ -513,7 +513,8 @@ def assemble(problem: Problem, objectives: tuple[str, ...], earlier: Earlier, ro
              table: Payoff | None, solved: list[Point], interrupted: bool, run: dict[str, Any]) -> ParetoFront:
     """The front of a run, finished or not: the payoff table's layouts, then the sweep's, and in
     ``run`` what a later run needs to resume it."""
-    finished = not interrupted and table is not None and all(p.status in FINISHED for p in solved)
+    # a payoff row stopped by its time limit leaves the run partial too: resuming solves it again
+    finished = not interrupted and table is not None and all(p.status in FINISHED for p in [*rows, *solved])
     run = {**run, "payoff": payoff_record(objectives, earlier, rows, table), "sweep": [p.entry() for p in solved],
            "finished": finished, "partial": not finished,
            "stopped_by": "interrupted" if interrupted else "completed" if finished else "time_limit",

@@ -25,8 +25,9 @@ from landalloc.models.errors import InputError
 from landalloc.models.scenario import OBJECTIVES
 from landalloc.optimizer.front import ParetoFront
 
-FINISHED = ("optimal", "infeasible")
-"""Point statuses a resumed run keeps; a point stopped by a time limit or Ctrl-C is solved again."""
+FINISHED = ("optimal", "infeasible", "gap_not_proven")
+"""Point statuses a resumed run keeps; a point stopped by a time limit or Ctrl-C is solved again
+(``gap_not_proven`` is what the solver gives when solved again, so it is kept)."""
 AGREEMENT = 1e-6
 """Relative difference above which a saved layout's value shows it belongs to another problem."""
 
@@ -104,8 +105,12 @@ def load_earlier(resume: ParetoFront | str | Path | None, problem: Problem, obje
                              f"resume with {name} = {before!r}")
     _check_same_problem(front, problem, source)
     table = run.get("payoff", {}).get("table", [])
-    payoff = {row["optimised"]: {o: float(row[o]) for o in objectives} for row in table}
-    sweep = {str(entry["grid"]): entry for entry in run["sweep"] if entry["status"] in FINISHED}
+    unproven = {str(row.get("optimised")) for _, row in front.points.iterrows()
+                if row["kind"] == "payoff" and str(row.get("status")) not in FINISHED}
+    payoff = {row["optimised"]: {o: float(row[o]) for o in objectives} for row in table
+              if row["optimised"] not in unproven}
+    # the ε-grid is laid over the payoff table: a row solved again moves it, so the sweep starts anew
+    sweep = {} if unproven else {str(entry["grid"]): entry for entry in run["sweep"] if entry["status"] in FINISHED}
     kept = {}
     for layout, (_, row) in zip(front.layouts, front.points.iterrows()):
         key = str(row["grid"])
