@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import copy
 import itertools
 import json
@@ -169,3 +170,23 @@ def test_solve_points_all_from_the_command_line(tmp_path):
     assert "of 11 requested" in eleven.stdout and "non-dominated points" in eleven.stdout
     wrong = run("solve", str(bundled("tiny")), "--points", "every", "--out", str(tmp_path / "x"))
     assert wrong.returncode == 2 and "all" in wrong.stderr and "auto" in wrong.stderr
+
+
+def test_a_time_limited_payoff_row_leaves_the_run_partial_and_is_solved_again(tiny_problem, monkeypatch):
+    objectives = ["efficiency", "equity"]
+    lexicographic = milp.multi.lexicographic
+
+    def cut_equity_row(model, order):
+        solution = lexicographic(model, order)
+        return dataclasses.replace(solution, status="time_limit") if order[0] == "equity" else solution
+
+    monkeypatch.setattr(milp.multi, "lexicographic", cut_equity_row)
+    partial = milp.pareto(tiny_problem, objectives, points=5, gap=0, progress=False)
+    assert partial.run["partial"] and not partial.run["finished"] and partial.run["stopped_by"] == "time_limit"
+    monkeypatch.setattr(milp.multi, "lexicographic", lexicographic)
+    resumed = milp.pareto(tiny_problem, objectives, points=5, gap=0, progress=False, resume=partial)
+    assert resumed.run["finished"]
+    row = resumed.points[resumed.points["grid"] == "optimum of equity"]
+    assert list(row["status"]) == ["optimal"]
+    fresh = milp.pareto(tiny_problem, objectives, points=5, gap=0, progress=False)
+    np.testing.assert_allclose(np.sort(resumed.values, axis=0), np.sort(fresh.values, axis=0))
