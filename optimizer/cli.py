@@ -298,15 +298,12 @@ def check_resumable(folder: Path, instance: Instance, method: str, objectives: l
     """Refuse to resume a run with other inputs or settings (run.json records them)."""
     from landalloc.models.errors import InputError
     from landalloc.optimizer.front import jsonable
+    from landalloc.optimizer.provenance import read_run
 
     path = folder / "run.json"
     if not path.is_file():
         raise InputError(f"--resume {folder}: no run.json there; pass a result folder written by landalloc solve")
-    try:
-        run = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"--resume {folder}: run.json is not readable ({exc}); pass a result folder written "
-                         "by landalloc solve") from None
+    run = read_run(folder)
     if run.get("method") != method:
         raise InputError(f"--resume {folder}: that run was solved with --method {run.get('method')}, not {method}")
     settings = run.get("settings", {})

@@ -212,11 +212,26 @@ class ParetoFront:
             if not (folder / name).exists():
                 raise InputError(f"{folder}: missing {name}; a result folder holds front.csv, "
                                  "layouts.gpkg and run.json (written by landalloc solve)")
-        run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-        table = pd.read_csv(folder / "front.csv", dtype={"grid": str}, encoding=CSV_ENCODING)   # grid "3", "3,1"
-        objectives, senses = tuple(run["objectives"]), tuple(run["senses"])
-        uses = tuple(LandUse(**u) for u in run["uses"])
-        frame = gpd.read_file(folder / "layouts.gpkg", layer="layouts", engine="pyogrio")
+        run = provenance.read_run(folder)
+        try:
+            objectives, senses = tuple(run["objectives"]), tuple(run["senses"])
+            uses = tuple(LandUse(**u) for u in run["uses"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(f"{folder / 'run.json'}: lacks the objectives, senses or land uses landalloc "
+                             f"writes ({type(exc).__name__}: {exc}); write the results again") from None
+        try:
+            table = pd.read_csv(folder / "front.csv", dtype={"grid": str}, encoding=CSV_ENCODING)  # grid "3", "3,1"
+            frame = gpd.read_file(folder / "layouts.gpkg", layer="layouts", engine="pyogrio")
+        except Exception as exc:  # a garbled CSV or GeoPackage: name the file, not the reader's internals
+            raise InputError(f"{folder}: front.csv or layouts.gpkg cannot be read ({exc}); write the results "
+                             "again") from None
+        missing = [c for c in ["id", *objectives] if c not in table.columns]
+        if missing:
+            raise InputError(f"{folder / 'front.csv'}: no column {', '.join(missing)}; write the results again")
+        absent = [i for i in table["id"].astype(str) if i not in frame.columns]
+        if absent:
+            raise InputError(f"{folder / 'layouts.gpkg'}: no layout column for points {', '.join(absent[:5])} of "
+                             "front.csv; write the results again")
         index = {u.code: k for k, u in enumerate(uses)}
         ids = table["id"].astype(str).tolist()
         layouts = np.stack([frame[i].map(index).to_numpy(np.int64) for i in ids]) if ids else \

@@ -44,6 +44,23 @@ DATA_SUFFIXES = (".gpkg", ".parquet", ".geoparquet", ".shp", ".shx", ".dbf", ".p
 """Instance files whose change changes the problem; a changed README does not."""
 
 
+def read_run(folder: str | Path) -> dict[str, Any]:
+    """A folder's run.json as a dict; a damaged file is an :class:`InputError` naming it, since a
+    planner may have edited or truncated it (a copy interrupted halfway, a merge in a text editor)."""
+    path = Path(folder) / "run.json"
+    try:
+        run = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{Path(folder)}: no run.json there; give a folder written by landalloc") from None
+    except (OSError, ValueError) as exc:   # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise InputError(f"{path}: not readable JSON ({exc}); it was changed or cut short since landalloc "
+                         "wrote it - write the results again") from None
+    if not isinstance(run, dict):
+        raise InputError(f"{path}: holds a {type(run).__name__}, not the object landalloc writes; write the "
+                         "results again")
+    return run
+
+
 def record(out: str | Path, objectives: Sequence[str], instance: Instance | None = None,
            problem: Problem | None = None, run: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The provenance entries of run.json for a result written to ``out``.

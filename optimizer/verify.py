@@ -9,7 +9,6 @@ this is what ``landalloc check INSTANCE RESULT_DIR`` runs.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from landalloc.models import Instance, evaluate
 from landalloc.models.errors import InputError, first_ids
 from landalloc.models.files import CSV_ENCODING
 from landalloc.models.scenario import OBJECTIVES
-from landalloc.optimizer.provenance import changed_inputs, find_instance, is_data, recorded_scenario
+from landalloc.optimizer.provenance import changed_inputs, find_instance, is_data, read_run, recorded_scenario
 
 RELATIVE_TOLERANCE = 1e-6
 """Objective values in front.csv must match re-evaluation to this relative tolerance."""
@@ -149,11 +148,8 @@ def _read_result(folder: Path) -> tuple[dict[str, Any], pd.DataFrame, gpd.GeoDat
         if not (folder / name).exists():
             raise InputError(f"{folder}: missing {name}; a result folder holds front.csv, layouts.gpkg and "
                              "run.json (written by landalloc solve)")
-    try:
-        run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{folder / 'run.json'}: not valid JSON ({exc})") from None
-    if not isinstance(run, dict) or not isinstance(run.get("objectives"), list) or not run["objectives"]:
+    run = read_run(folder)
+    if not isinstance(run.get("objectives"), list) or not run["objectives"]:
         raise InputError(f"{folder / 'run.json'}: no 'objectives' list; was it written by landalloc solve?")
     unknown = [o for o in run["objectives"] if o not in OBJECTIVES]
     if unknown:

@@ -18,7 +18,6 @@ and its comparison); :func:`result_folders` lists the result folders such a fold
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -32,7 +31,7 @@ from landalloc.models import Problem
 from landalloc.models.errors import InputError
 from landalloc.models.files import CSV_ENCODING
 from landalloc.optimizer.front import ParetoFront
-from landalloc.optimizer.provenance import compared_folders
+from landalloc.optimizer.provenance import compared_folders, read_run
 from landalloc.optimizer.report.charts import plot_front
 from landalloc.optimizer.report.context import load_problem
 from landalloc.optimizer.report.html import report_html
@@ -163,14 +162,7 @@ def folder_kind(folder: Path) -> Literal["result", "comparison", "batch"]:
 
 
 def _run_json(folder: Path) -> dict[str, Any]:
-    path = folder / "run.json"
-    if not path.is_file():
-        return {}
-    try:
-        run = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, OSError) as exc:
-        raise InputError(f"{path}: not readable JSON ({exc})") from None
-    return run if isinstance(run, dict) else {}
+    return read_run(folder) if (folder / "run.json").is_file() else {}
 
 
 def _batch_members(folder: Path) -> list[Path]:
