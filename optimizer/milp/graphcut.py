@@ -1,0 +1,233 @@
+"""The graph-cut move: alpha-expansion on the priced Potts energy, then an exact restricted MIP.
+
+With the coupling rows (quotas, construction cap, cropland balance, housing capacity, ε-rows)
+priced out at multipliers ``y``, a task over layouts ``l`` is a Potts labelling energy::
+
+    E_y(l) = sum_i u_i(l_i) + sum_{e=(a,b)} w_e(l_a) [l_a = l_b]
+
+with ``u_i(k)`` the reduced cost ``c_ik - B_ik'y`` of column ``x_ik`` (:func:`landalloc.optimizer.milp.lagrange.price`;
+uses a parcel may not take are no labels of it; locked parcels are constants whose edges the
+formulation already put on their neighbours' ``x``) and ``w_e(k) >= 0`` the reduced cost of the
+edge's ``y`` column on compact use ``k``. For one use ``α``, the *expansion* lets every parcel
+either keep its use or switch to ``α``; with ``w >= 0`` that binary choice is submodular, so one
+min-cut (PyMaxflow) finds the best expansion exactly and moves whole patches at once, where a
+block move changes one parcel per independent set.
+
+The moved layout may break the coupling rows the prices only discourage, so it is followed by
+the **repair**: a MIP on the true task over the parcels the move changed and their neighbours
+(every other parcel held), started from the better feasible one of the start and the moved
+layout. Between rounds, the prices of the rows the moved layout breaks rise by a subgradient
+step, so the next expansion respects them more.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import maxflow
+import numpy as np
+
+from landalloc.optimizer.milp import highs as hi
+from landalloc.optimizer.milp.formulation import Formulation, Task
+from landalloc.optimizer.milp.lagrange import price
+from landalloc.optimizer.milp.pairs import LINKS
+from landalloc.optimizer.milp.session import polish, satisfies
+from landalloc.optimizer.milp.settings import Settings
+
+ROUNDS = 8
+"""Price updates at most per call: each is one sweep of expansions plus one repair MIP."""
+GAIN = 1e-9
+"""Relative gain of the energy (or objective) below which a step counts as no gain."""
+
+
+@dataclass(frozen=True)
+class Potts:
+    """The priced energy of one task: ``unary`` (free parcels × uses, ``-inf`` where a use is not
+    allowed), free–free edges ``a``–``b`` (free-parcel numbers) with reward ``pair`` (edges × uses)."""
+
+    parcels: np.ndarray
+    unary: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    pair: np.ndarray
+    y_pair: np.ndarray
+    """Edge (row of ``pair``) of each ``y`` column of the formulation."""
+
+    def labels(self, layout: np.ndarray) -> np.ndarray:
+        return layout[self.parcels]
+
+    def energy(self, labels: np.ndarray) -> float:
+        """``E_y`` of the free parcels' uses ``labels``."""
+        unary = float(self.unary[np.arange(len(labels)), labels].sum())
+        same = labels[self.a] == labels[self.b]
+        return unary + float(self.pair[np.flatnonzero(same), labels[self.a][same]].sum())
+
+
+def coupling_prices(form: Formulation, duals: np.ndarray) -> np.ndarray:
+    """``duals`` (one per coupling row) with the compactness link rows' entries at 0: the
+    Potts energy counts each edge exactly, so those rows need no price."""
+    y = np.asarray(duals, float).copy()
+    for group in form.rows:
+        if group.name in LINKS:
+            y[group.start - form.n_assignment:group.stop - form.n_assignment] = 0.0
+    return y
+
+
+def potts(form: Formulation, task: Task, duals: np.ndarray) -> Potts:
+    """The Potts energy of ``task`` at coupling multipliers ``duals`` (see module docstring)."""
+    problem = form.problem
+    pricing = price(form, task, coupling_prices(form, duals))
+    reduced = task.cost - form.coupling_t @ pricing.duals
+    slots = len(form.x_starts)
+    n_uses = len(problem.compact_uses)
+    unary = np.full((slots, n_uses), -np.inf)
+    unary[form.x_slot, form.x_use] = pricing.reduced
+    parcels = form.x_parcel[form.x_starts]
+    slot = np.full(len(form.fixed), -1)
+    slot[parcels] = np.arange(slots)
+    edges, pair_of = np.unique(form.y_edge, return_inverse=True)
+    ends = problem.edges[edges]
+    pair = np.zeros((len(edges), n_uses))
+    y_cols = form.blocks["y"]
+    np.add.at(pair, (pair_of, form.y_use), np.maximum(reduced[y_cols], 0.0))
+    return Potts(parcels, unary, slot[ends[:, 0]], slot[ends[:, 1]], pair, pair_of)
+
+
+def expand(model: Potts, labels: np.ndarray, alpha: int) -> np.ndarray:
+    """The best layout that moves any parcels allowed ``alpha`` onto it (one exact min-cut)."""
+    movable = np.isfinite(model.unary[:, alpha]) & (labels != alpha)
+    nodes = np.flatnonzero(movable)
+    if not len(nodes):
+        return labels
+    node = np.full(len(labels), -1)
+    node[nodes] = np.arange(len(nodes))
+    keep = -model.unary[nodes, labels[nodes]]        # cost of keeping the use (min-cut minimises)
+    switch = -model.unary[nodes, alpha]
+    a, b = model.a, model.b
+    la, lb = labels[a], labels[b]
+    rows = np.arange(len(a))
+    held = model.pair[rows, la] * (la == lb)          # reward of the edge if both keep their use
+    onto = model.pair[:, alpha]                       # reward if both end on alpha
+    both = movable[a] & movable[b]
+    # both movable: E(keep, keep) = -held, E(switch, switch) = -onto, mixed = 0, written as
+    # unary terms plus an edge a -> b of capacity held + onto (cut when a keeps and b switches)
+    np.add.at(switch, node[a[both]], held[both])
+    np.add.at(switch, node[b[both]], -onto[both])
+    for mine, other in ((a, b), (b, a)):              # one end movable, the other a constant
+        one = movable[mine] & ~movable[other]
+        np.add.at(keep, node[mine[one]], -held[one])
+        np.add.at(switch, node[mine[one]], -onto[one] * (labels[other[one]] == alpha))
+    graph = maxflow.Graph[float](len(nodes), int(both.sum()))
+    ids = graph.add_nodes(len(nodes))
+    low = np.minimum(keep, switch)
+    graph.add_grid_tedges(ids, switch - low, keep - low)
+    capacity = held[both] + onto[both]
+    graph.add_edges(node[a[both]], node[b[both]], capacity, np.zeros_like(capacity))
+    graph.maxflow()
+    moved = labels.copy()
+    moved[nodes[graph.get_grid_segments(ids)]] = alpha
+    return moved if model.energy(moved) >= model.energy(labels) else labels
+
+
+def alpha_expansion(model: Potts, labels: np.ndarray, deadline: float) -> np.ndarray:
+    """Expansions on every use in turn until a sweep gains nothing (or the deadline)."""
+    energy = model.energy(labels)
+    while time.perf_counter() < deadline:
+        before = energy
+        for alpha in range(model.unary.shape[1]):
+            if time.perf_counter() >= deadline:
+                break
+            moved = expand(model, labels, alpha)
+            gained = model.energy(moved)
+            if gained > energy + GAIN * max(1.0, abs(energy)):
+                labels, energy = moved, gained
+        if energy <= before + GAIN * max(1.0, abs(before)):
+            break
+    return labels
+
+
+def graph_cut(form: Formulation, task: Task, duals: np.ndarray, start: np.ndarray, deadline: float,
+              settings: Settings, steps: list[str] | None = None) -> np.ndarray | None:
+    """A layout better than ``start`` (N use indices, feasible for ``task``) by graph-cut moves at
+    coupling prices ``duals`` (one per coupling row, e.g. an LP's row duals), each repaired by
+    an exact restricted MIP; ``None`` when no round improves the task's objective.
+
+    The returned layout meets every row of ``task`` and its objective, re-evaluated from the
+    layout, beats the start's."""
+    began = time.perf_counter()
+    best = polish(form, task, form.complete(start))
+    if not satisfies(form, task, best):
+        raise ValueError("graph_cut needs a start that meets every row of the task")
+    first, value = task.objective(best), task.objective(best)
+    y = np.asarray(duals, float).copy()
+    rounds = 0
+    while rounds < ROUNDS and time.perf_counter() < deadline:
+        rounds += 1
+        model = potts(form, task, y)
+        current = form.layout(best)
+        labels = model.labels(current)
+        moved_labels = alpha_expansion(model, labels, deadline)
+        changed = moved_labels != labels
+        if not changed.any():
+            break
+        moved = current.copy()
+        moved[model.parcels] = moved_labels
+        moved_v = polish(form, task, form.complete(moved))
+        repaired = repair(form, task, model, best, moved_v, changed, deadline, settings)
+        if repaired is not None and task.objective(repaired) > value + GAIN * max(1.0, abs(value)):
+            best, value = repaired, task.objective(repaired)
+        violation = _violation(form, task, moved_v)
+        if not violation.any():
+            if repaired is None:
+                break
+            continue
+        surplus = max(model.energy(moved_labels) - model.energy(labels), GAIN * max(1.0, abs(value)))
+        y = y + surplus / float(violation @ violation) * violation
+    if steps is not None:
+        steps.append(f"graph cut[{rounds} rounds] {time.perf_counter() - began:.2f}s "
+                     f"{first:.6g} -> {value:.6g}")
+    return form.layout(best) if value > first + GAIN * max(1.0, abs(first)) else None
+
+
+def repair(form: Formulation, task: Task, model: Potts, start: np.ndarray, moved: np.ndarray,
+           changed: np.ndarray, deadline: float, settings: Settings) -> np.ndarray | None:
+    """The best vector of ``task`` with only the ``changed`` free parcels and their neighbours
+    choosing (the rest as in ``start`` and ``moved``, which agree there), started from the better
+    feasible one of the two; None when HiGHS returns nothing that meets every row."""
+    free = changed.copy()
+    free[model.a[changed[model.b]]] = True
+    free[model.b[changed[model.a]]] = True
+    keep = free[form.x_slot] | (start[:form.n_x] > 0.5)
+    other = np.ones(form.n_cols - form.n_x, bool)
+    y_cols = form.blocks["y"]
+    edge_free = free[model.a] | free[model.b]
+    other[y_cols.start - form.n_x:y_cols.stop - form.n_x] = edge_free[model.y_pair]
+    restriction = form.restrict(task, keep, other, start)
+    if restriction is None:
+        return None
+    initial = start
+    if satisfies(form, task, moved) and task.objective(moved) > task.objective(start):
+        initial = moved
+    presolve = settings.presolve if settings.presolve != "auto" else "on"
+    run, _ = hi.solve_restriction(settings, restriction, initial[restriction.cols], presolve=presolve,
+                                  time_limit=max(1e-3, deadline - time.perf_counter()))
+    if run.values is None:
+        return initial if initial is not start else None
+    repaired = polish(form, task, restriction.lift(run.values))
+    if not satisfies(form, task, repaired):
+        return initial if initial is not start else None
+    return repaired if task.objective(repaired) >= task.objective(initial) else initial
+
+
+def _violation(form: Formulation, task: Task, v: np.ndarray) -> np.ndarray:
+    """Per coupling row, how far ``v`` lies above its upper bound (positive) or below its lower
+    bound (negative): the subgradient direction of the row's price."""
+    n = form.n_assignment
+    activity = form.coupling @ v
+    lower, upper = task.row_lower[n:], task.row_upper[n:]
+    scale = 1e-6 * np.maximum(1.0, np.maximum(np.abs(np.where(np.isfinite(lower), lower, 0.0)),
+                                              np.abs(np.where(np.isfinite(upper), upper, 0.0))))
+    above = np.where(activity - upper > scale, activity - upper, 0.0)
+    below = np.where(lower - activity > scale, lower - activity, 0.0)
+    return coupling_prices(form, above - below)
