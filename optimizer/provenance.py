@@ -53,7 +53,7 @@ def read_run(folder: str | Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise InputError(f"{Path(folder)}: no run.json there; give a folder written by landalloc") from None
     except (OSError, ValueError) as exc:   # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        raise InputError(f"{path}: not readable JSON ({exc}); it was changed or cut short since landalloc "
+        raise InputError(f"{path}: not valid JSON ({exc}); it was changed or cut short since landalloc "
                          "wrote it - write the results again") from None
     if not isinstance(run, dict):
         raise InputError(f"{path}: holds a {type(run).__name__}, not the object landalloc writes; write the "
