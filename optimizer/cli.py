@@ -153,6 +153,9 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
                    "else 30 points spread over it")] = "auto",
           time_limit: Annotated[float | None, typer.Option(help="seconds (MILP: per point; NSGA: whole run)")] = None,
           gap: Annotated[float, typer.Option(min=0, help="MILP: relative MIP gap")] = 1e-4,
+          strategy: Annotated[str, typer.Option(
+              help="MILP: auto (the engine's plan for the model's shape) or highs (the whole model to HiGHS, "
+                   "the baseline)")] = "auto",
           pop: Annotated[int, typer.Option(min=4, help="NSGA: population size")] = 100,
           generations: Annotated[int | None, typer.Option(min=1, help="NSGA: generations")] = None,
           seed: Annotated[int, typer.Option(help="random seed")] = 1,
@@ -178,6 +181,9 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
 
     named = parse_objectives(objectives)
     plan(method, ["efficiency"], front_kind)   # a bad --method or --front fails before loading
+    from landalloc.optimizer.milp.settings import Settings
+
+    Settings(strategy=strategy)   # and so does a bad --strategy
     method = method.strip().lower()
     if resume is not None and out.resolve() == resume.resolve() and not force:
         raise InputError(f"--out {out} is the folder being resumed: pass --force to replace it with the resumed "
@@ -206,6 +212,9 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
         check_resumable(resume, loaded, method, chosen, seed, points if method == "milp" else pop)
     started = time.perf_counter()
     files: dict[str, Path] = {}
+    if how.front == "augmecon" and distributed and strategy != "auto":
+        raise InputError(f"--strategy {strategy}: Dask grid points are solved by the engine's own plan; drop "
+                         "--strategy or --workers/--scheduler")
     if how.front == "augmecon" and distributed:
         from landalloc.optimizer.milp.grid_tasks import distributed_front
 
@@ -216,8 +225,8 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
         if distributed:
             console.print(f"[yellow]note:[/yellow] --workers and --scheduler spread AUGMECON2 grid points; "
                           f"this {how.front} front is solved in this process", soft_wrap=True)
-        front = milp_front(problem, chosen, how.front, time_limit, gap, seed, points=points, on_point=point_line,
-                           resume=resume)
+        front = milp_front(problem, chosen, how.front, time_limit, gap, seed, strategy=strategy, points=points,
+                           on_point=point_line, resume=resume)
     else:
         from landalloc.optimizer import nsga
         from landalloc.optimizer.nsga.restarts import explore_restarts

@@ -114,31 +114,33 @@ def weighted_points(objectives: int, points: Any) -> int:
 
 
 def milp_front(problem: Problem, objectives: Sequence[str], front: str, time_limit: float | None = None,
-               gap: float = 1e-4, seed: int = 0, **options: Any) -> ParetoFront:
+               gap: float = 1e-4, seed: int = 0, strategy: str = "auto", **options: Any) -> ParetoFront:
     """The MILP's answer for ``objectives``: the proven optimum of a single objective as a
-    one-point front, or a front by ``front`` (``augmecon`` or ``weighted``). ``options`` go to
+    one-point front, or a front by ``front`` (``augmecon`` or ``weighted``); ``strategy`` is the
+    MILP engine's (:class:`landalloc.optimizer.milp.Settings`). ``options`` go to
     :func:`landalloc.optimizer.milp.pareto` (points, progress, on_point, resume); a single optimum
     uses none of them, a weighted front reads ``points`` as at most that many weight vectors."""
     from landalloc.optimizer import milp
 
     if front == "optimum":
-        return optimum_front(problem, objectives[0], time_limit=time_limit, gap=gap, seed=seed)
+        return optimum_front(problem, objectives[0], time_limit=time_limit, gap=gap, seed=seed, strategy=strategy)
     if front == "weighted":
         options["points"] = weighted_points(len(objectives), options.get("points"))
     return milp.pareto(problem, list(objectives), method=front, time_limit=time_limit, gap=gap, seed=seed,
-                       **options)
+                       strategy=strategy, **options)
 
 
 def optimum_front(problem: Problem, objective: str, time_limit: float | None = None, gap: float = 1e-4,
-                  seed: int = 0) -> ParetoFront:
+                  seed: int = 0, strategy: str = "auto") -> ParetoFront:
     """:func:`landalloc.optimizer.milp.solve` for one objective, as a one-point front: front.csv
     keeps its status, proven bound and gap, run.json whether it was proven (``finished``)."""
     from landalloc.optimizer import milp
     from landalloc.optimizer.front import ParetoFront
 
-    solution = milp.solve(problem, objective, time_limit=time_limit, gap=gap, seed=seed)
+    solution = milp.solve(problem, objective, time_limit=time_limit, gap=gap, seed=seed, strategy=strategy)
     proven = solution.status == "optimal"
-    run = {"engine": "milp", "settings": {"time_limit": time_limit, "gap": gap, "seed": seed, "method": "optimum"},
+    run = {"engine": "milp", "settings": {"time_limit": time_limit, "gap": gap, "seed": seed, "method": "optimum",
+                                         "strategy": strategy},
            "timings": {"build": solution.build_seconds, "total": solution.seconds},
            "finished": proven, "partial": not proven, "stopped_by": "completed" if proven else "time_limit"}
     record = {"kind": "optimum", "grid": f"optimum of {objective}", **solution.record()}

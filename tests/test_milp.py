@@ -335,8 +335,7 @@ def test_rows_of_equal_areas_are_rounded_to_their_step():
     np.testing.assert_allclose(upper, [100.0, 110.0, np.inf])
 
 
-def test_compactness_search_bounds_and_improves_on_tiny(tiny_problem, exhaustive, monkeypatch):
-    from landalloc.optimizer.milp import session as session_module
+def test_compactness_search_bounds_and_improves_on_tiny(tiny_problem, exhaustive):
     from landalloc.optimizer.milp.session import Session
 
     form = formulate(tiny_problem, ["efficiency", "compactness"])
@@ -345,31 +344,28 @@ def test_compactness_search_bounds_and_improves_on_tiny(tiny_problem, exhaustive
     best = (values[:, OBJECTIVES.index("efficiency")] + 50.0 * values[:, OBJECTIVES.index("compactness")]).max()
     search = Session(form, milp.Settings()).compactness_search()
     assert search.bound(task, np.inf, []) >= best - 1e-9
-    monkeypatch.setattr(session_module, "NEIGHBOURHOOD_ABOVE", 0)   # take the large-model path
-    outcome = Session(form, milp.Settings(gap=0)).solve(task)
+    outcome = Session(form, milp.Settings(gap=0, search_above=0)).solve(task)   # the large-model plan
     assert outcome.status == "optimal"
     assert outcome.objective == pytest.approx(best, rel=1e-9)
     assert "subgradient" in outcome.strategy and "linearised" in outcome.strategy and "block moves" in outcome.strategy
 
 
-def test_branch_and_bound_is_skipped_when_its_root_cannot_fit(tiny_problem, exhaustive, monkeypatch):
-    """HiGHS cannot be stopped inside its root node: with a time limit shorter than the root's
-    estimate the search's layout and bound are the answer, honestly marked."""
-    from landalloc.optimizer.milp import session as session_module
+def test_branch_and_bound_is_left_out_above_its_size_under_a_time_limit(tiny_problem, exhaustive):
+    """HiGHS cannot be stopped inside its root node: beyond ``branch_and_bound_above`` columns
+    under a time limit the search's layout and bound are the answer, honestly marked."""
     from landalloc.optimizer.milp.session import Session
 
     form = formulate(tiny_problem, ["efficiency", "compactness"])
     task = form.task({"efficiency": 1.0, "compactness": 50.0})
     values = exhaustive[1]
     best = (values[:, OBJECTIVES.index("efficiency")] + 50.0 * values[:, OBJECTIVES.index("compactness")]).max()
-    monkeypatch.setattr(session_module, "NEIGHBOURHOOD_ABOVE", 0)
-    monkeypatch.setattr(session_module, "ROOT_SECONDS_PER_NONZERO", 1e6)
-    outcome = Session(form, milp.Settings(gap=0, time_limit=30.0)).solve(task)
-    assert "branch and bound skipped" in outcome.strategy and "mip[" not in outcome.strategy
+    large = {"search_above": 0, "branch_and_bound_above": 0}
+    outcome = Session(form, milp.Settings(gap=0, time_limit=30.0, **large)).solve(task)
+    assert outcome.plan == "compactness-large" and "mip[" not in outcome.strategy
     assert outcome.objective <= best + 1e-9 <= outcome.bound + 2e-9
     assert outcome.status == ("optimal" if outcome.gap <= 0 else "time_limit")
-    # without a time limit the root always fits: branch and bound proves the optimum
-    outcome = Session(form, milp.Settings(gap=0)).solve(task)
+    # without a time limit branch and bound always runs and proves the optimum
+    outcome = Session(form, milp.Settings(gap=0, **large)).solve(task)
     assert outcome.status == "optimal" and outcome.objective == pytest.approx(best, rel=1e-9)
 
 

@@ -197,7 +197,7 @@ def lexicographic(model: Model, order: Sequence[str], fixed: dict[str, float] | 
                     gap=max(s["gap"] for s in stages), status=cut[0]["status"] if cut else "optimal",
                     seconds=time.perf_counter() - start, build_seconds=0.0,
                     handover_seconds=solution.handover_seconds, solve_seconds=solution.solve_seconds,
-                    values=solution.values, strategy=solution.strategy, engine=solution.engine,
+                    values=solution.values, strategy=solution.strategy, plan=solution.plan, engine=solution.engine,
                     stages=tuple(stages))
 
 

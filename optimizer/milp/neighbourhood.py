@@ -30,6 +30,7 @@ import numpy as np
 from landalloc.optimizer.milp import highs as hi
 from landalloc.optimizer.milp.formulation import Formulation, Task
 from landalloc.optimizer.milp.pairs import PairRelaxation
+from landalloc.optimizer.milp.plan import LAYOUT
 from landalloc.optimizer.milp.settings import Settings
 
 Candidate = tuple[np.ndarray, "np.ndarray | None", float]
@@ -125,8 +126,8 @@ class CompactnessSearch:
                     break
                 began = time.perf_counter()
                 gradient = self._gradient(weight, best[0])
-                outcome = self.inner.solve(self._task(task, lam * gradient + (1 - lam) * half),
-                                           time_limit=max(1e-3, deadline - time.perf_counter()), branch=False)
+                outcome = self.inner.run(LAYOUT, self._task(task, lam * gradient + (1 - lam) * half),
+                                         max(1e-3, deadline - time.perf_counter()))
                 if outcome.values is None:
                     break
                 moved = candidate(self.form.complete(self.inner.form.layout(outcome.values)))

@@ -1,25 +1,19 @@
-"""One formulation held by HiGHS across solves: LP first, then only as much MIP as needed.
+"""One formulation held by HiGHS across solves, solved by a declared plan of steps.
 
-Every solve of a :class:`~landalloc.optimizer.milp.formulation.Task` (objective weights and ε-bounds)
-runs the same three steps, each of which may already prove the answer:
+:func:`landalloc.optimizer.milp.plan.plan_for` chooses the plan from the model's shape; the
+session holds what its steps reuse from solve to solve:
 
-1. **LP relaxation** — by column generation (:mod:`landalloc.optimizer.milp.master`) when few rows
-   couple the parcels, else by HiGHS's simplex on the full model. Models with
-   compactness first get its half-edge relaxation (:mod:`landalloc.optimizer.milp.pairs`), which keeps
-   them assignment-shaped; ``lp="simplex"`` or ``"ipm"`` has HiGHS solve the full model's LP
-   instead. The Lagrangian bound is a proven bound on the MILP. When the LP's rounding is
-   feasible and within the gap, the solve is done.
-2. **Repair** — a MIP over the parcels whose best uses nearly tie at the LP's prices (the
-   others keep their best use), solved by HiGHS in a fraction of the time of the full MIP. Its
-   layout is feasible for the full model, so ``(bound - layout value) / |layout value|`` is a
-   proven gap at once.
-   Large models with compactness (beyond ``NEIGHBOURHOOD_ABOVE`` columns) then tighten the
-   bound by subgradient steps and improve the layout by linearised and block moves
-   (:mod:`landalloc.optimizer.milp.neighbourhood`), on the assignment-shaped relaxation.
-3. **Branch and bound** — only if that gap is still above the target (and, after the search,
-   if the time left covers HiGHS's root, which it cannot interrupt): HiGHS on the full model
-   (built once and kept; later solves change costs and bounds in place), started from the
-   repaired layout (``setSolution``), with presolve chosen by size.
+- the LP relaxation — by column generation (:mod:`landalloc.optimizer.milp.master`) when few rows
+  couple the parcels, else by HiGHS's simplex on the full model; models with compactness get
+  its half-edge relaxation (:mod:`landalloc.optimizer.milp.pairs`), which keeps them
+  assignment-shaped. Its Lagrangian bound is a proven bound on the MILP;
+- the repair (restricted MIP) — a MIP over the parcels whose best uses nearly tie at the LP's
+  prices (the others keep their best use). Its layout is feasible for the full model, so
+  ``(bound - layout value) / |layout value|`` is a proven gap at once;
+- the subgradient bound and the linearised and block moves of
+  :mod:`landalloc.optimizer.milp.neighbourhood` for large models with compactness;
+- branch and bound — HiGHS on the full model (built once and kept; later solves change costs
+  and bounds in place), started from the best layout (``setSolution``), presolve chosen by size.
 
 Objectives and bounds are in maximised units throughout (``g = f`` for max, ``-f`` for min).
 """
@@ -39,6 +33,7 @@ from landalloc.optimizer.milp.lagrange import second_margin
 from landalloc.optimizer.milp.master import ColumnGeneration, Relaxation, lp_with_highs
 from landalloc.optimizer.milp.neighbourhood import CompactnessSearch
 from landalloc.optimizer.milp.pairs import PairRelaxation
+from landalloc.optimizer.milp.plan import Plan, plan_for
 from landalloc.optimizer.milp.settings import Settings, proven_status, relative_gap, within_gap
 
 PRESOLVE_OFF_ABOVE = {"assignment": 20_000, "general": 5_000}
@@ -59,19 +54,8 @@ converges slowly (Ordos, 0.91: not within 60 s; HiGHS's simplex on the full mode
 while the synthetic counties' few demand points (demo, 0.04) solve in a tenth of a second."""
 EARLIER = 3
 """Layouts of earlier solves on a session tried as starts of each new solve (a row check each)."""
-NEIGHBOURHOOD_ABOVE = 50_000
-"""Columns above which a model with compactness gets its bound and layout from
-:mod:`landalloc.optimizer.milp.neighbourhood` before branch and bound: there HiGHS's root LP alone
-outlasts any practical time limit."""
 BOUND_SHARE = 0.5
-"""Share of the time left spent on the subgradient bound; linearised and block moves take the
-rest, less the estimated root of a branch and bound that follows."""
-ROOT_SECONDS_PER_NONZERO = 1.1e-3
-"""Estimated seconds per matrix nonzero before HiGHS's branch and bound can leave its root node
-on a model with compactness beyond ``NEIGHBOURHOOD_ABOVE`` columns. HiGHS 1.16 checks its clock
-only between root steps, and its analytic-centre IPM runs untimed: at 40,000 parcels (933,138
-nonzeros, 2 cores) the root LP alone took 590 s, and branch and bound given 840 s stopped after
-983 s, given 700 s after 962 s. So it starts only when the time left covers this estimate."""
+"""Share of the time left spent on the subgradient bound, and on the moves when branch and bound follows."""
 FEASIBILITY = 1e-6
 """Relative tolerance of a row's violation, as :data:`landalloc.models.evaluation.TOLERANCE`."""
 
@@ -92,6 +76,33 @@ class Outcome:
     steps: list[str] = field(default_factory=list)
     model_seconds: float = 0.0
     """Seconds spent building a solver-side model object (the Pyomo model; 0 for highspy)."""
+    plan: str = ""
+    """Name of the plan that ran (:mod:`landalloc.optimizer.milp.plan`)."""
+
+
+Candidate = tuple[np.ndarray, "np.ndarray | None", float]
+"""A checked layout: full solution vector, the solver's raw vector (if any), objective value."""
+
+
+@dataclass
+class Progress:
+    """What a plan's steps have found so far (maximised units)."""
+
+    deadline: float
+    steps: list[str]
+    bound: float = math.inf
+    best: Candidate | None = None
+    stopped: str = "optimal"
+    """``time_limit`` once branch and bound stopped on its clock or was not begun for lack of time."""
+    infeasible: bool = False
+    relaxation: Relaxation | None = None
+
+    def offer(self, candidate: Candidate | None, note: str = "") -> None:
+        """Keep ``candidate`` if it is better than the best layout so far."""
+        if candidate is not None and (self.best is None or candidate[2] > self.best[2]):
+            self.best = candidate
+            if note:
+                self.steps.append(note)
 
 
 class Session:
@@ -118,84 +129,112 @@ class Session:
         few_coupling = form.n_rows - form.n_assignment <= COLUMNS_COUPLING_SHARE * len(form.x_starts)
         return "columns" if form.shape == "assignment" and form.n_x and few_coupling else "simplex"
 
-    # -- the three steps -----------------------------------------------------------------------
-    def solve(self, task: Task, time_limit: float | None = None, branch: bool = True) -> Outcome:
-        """Solve a task within ``time_limit`` (default: the settings'); ``branch=False`` stops
-        before branch and bound (a quick layout and bound, as heuristics want)."""
+    # -- the plan and its steps ------------------------------------------------------------------
+    def solve(self, task: Task, time_limit: float | None = None) -> Outcome:
+        """Solve a task within ``time_limit`` seconds (default: the settings') by the plan
+        :func:`~landalloc.optimizer.milp.plan.plan_for` chooses for this model."""
+        limit = time_limit if time_limit is not None else self.settings.time_limit
+        return self.run(plan_for(self.form, self.settings, limit), task, limit)
+
+    def run(self, plan: Plan, task: Task, limit: float | None) -> Outcome:
+        """Run ``plan``'s steps on ``task`` until one proves the layout within the gap, one
+        finds the model infeasible, or the time is gone (a step is begun only before the deadline)."""
         start = time.perf_counter()
         self._handover = 0.0
-        limit = time_limit if time_limit is not None else self.settings.time_limit
-        deadline = start + (limit if limit is not None else math.inf)
-        steps: list[str] = []
-        stopped = "optimal"   # "time_limit" once a step ran out of time or was skipped for lack of it
-
-        inner, inner_task = self, task
-        if self.form.shape == "general" and self.settings.lp in ("auto", "columns"):
-            inner, inner_task = self.pair_session(), self.pairs.task(task)
-            steps.append("compactness relaxed by half-edges")
-        relaxation = inner.relaxation(inner_task, deadline)
-        steps.append(f"lp[{relaxation.method}] {relaxation.seconds:.2f}s {relaxation.status}")
-        if relaxation.status == "infeasible":
-            return self._outcome("infeasible", None, None, -math.inf, -math.inf, start, steps)
-        bound = relaxation.bound
-        best: tuple[np.ndarray, np.ndarray | None, float] | None = None
-        if relaxation.values is not None:
-            best = self._candidate(task, self._mapped(inner, relaxation.values), claim=False)
-            if best is not None:
-                steps.append("lp rounding feasible")
-        for layout in self.earlier:
-            candidate = self._candidate(task, self.form.complete(layout), claim=False)
-            if candidate is not None and (best is None or candidate[2] > best[2]):
-                best = candidate
-                steps.append("earlier layout feasible")
-        if not self._done(best, bound) and relaxation.pricing is not None and time.perf_counter() < deadline:
-            repaired, whole = inner.repair(inner_task, relaxation, deadline, steps)
-            if inner is not self:
-                self._handover += inner._handover
-                whole = None
-                repaired = None if repaired is None else self._candidate(task, self._mapped(inner, repaired[0]),
-                                                                         claim=False)
-            if whole is not None:   # the repair freed every parcel: it was the full MIP
-                if whole.status == "infeasible":
-                    return self._outcome("infeasible", None, None, -math.inf, -math.inf, start, steps)
-                bound = min(bound, whole.bound) if whole.status == "optimal" else bound
-            if repaired is not None and (best is None or repaired[2] > best[2]):
-                best = repaired
-            if whole is not None and whole.status == "optimal" and best is not None:
-                bound = max(min(bound, whole.bound), best[2])
-        searched = inner is not self and self.form.n_cols > NEIGHBOURHOOD_ABOVE
-        root = ROOT_SECONDS_PER_NONZERO * self.form.csc.nnz if searched else 0.0
-        branch = branch and time.perf_counter() + root <= deadline
-        if searched and not self._done(best, bound) and time.perf_counter() < deadline:
-            search = self.compactness_search()
-            until = deadline - root if branch else deadline   # the search's share
-            bound = min(bound, search.bound(task, min(until, self._share(deadline, BOUND_SHARE)), steps))
-            if best is not None:
-                check = lambda v: self._candidate(task, v, claim=False)   # noqa: E731
-                best = search.improve(task, best[0], until, steps, check) or best
-                best = search.blocks(task, best, until, steps, check, self.settings)
-            if not branch:
-                steps.append(f"branch and bound skipped: its root needs about {root:.0f}s")
-        if not self._done(best, bound):
-            if branch and time.perf_counter() < deadline:
-                run = self.branch_and_bound(task, best, deadline, steps)
-                if run.status == "infeasible":
-                    return self._outcome("infeasible", None, None, -math.inf, -math.inf, start, steps)
-                bound = min(bound, run.bound)
-                if run.values is not None:
-                    candidate = self._candidate(task, run.values)
-                    if candidate is not None and (best is None or candidate[2] > best[2]):
-                        best = candidate
-                stopped = run.status
-            else:
-                stopped = "time_limit"
-        if best is None:
-            return self._outcome("time_limit", None, None, -math.inf, bound, start, steps)
-        values, raw, objective = best
+        state = Progress(start + (limit if limit is not None else math.inf), [f"plan {plan.name}"])
+        steps = {"bound": self._bound, "restricted_mip": self._restricted_mip, "subgradient": self._subgradient,
+                 "moves": self._moves, "branch_and_bound": self._branch_and_bound}
+        for index, name in enumerate(plan.steps):
+            if state.infeasible or self._done(state.best, state.bound):
+                break
+            if time.perf_counter() >= state.deadline:
+                state.stopped = "time_limit"
+                state.steps.append(f"{name} not begun: time limit")
+                break
+            steps[name](plan, task, state, plan.steps[index + 1:])
+        else:
+            if plan.steps[-1] != "branch_and_bound" and not self._done(state.best, state.bound):
+                state.stopped = "time_limit"   # branch and bound was left out for the time limit
+        if state.infeasible:
+            return self._outcome(plan, "infeasible", None, None, -math.inf, -math.inf, start, state.steps)
+        if state.best is None:
+            return self._outcome(plan, "time_limit", None, None, -math.inf, state.bound, start, state.steps)
+        values, raw, objective = state.best
         self._remember(values)
-        bound = max(bound, objective)
-        return self._outcome(proven_status(stopped, objective, bound, self.settings.gap), values, raw, objective,
-                             bound, start, steps)
+        bound = max(state.bound, objective)
+        return self._outcome(plan, proven_status(state.stopped, objective, bound, self.settings.gap), values, raw,
+                             objective, bound, start, state.steps)
+
+    def _bound(self, plan: Plan, task: Task, state: Progress, rest: tuple[str, ...]) -> None:
+        """The LP bound and its prices; its rounding and earlier layouts are the first layouts."""
+        inner, inner_task = self._relaxed(plan, task)
+        if inner is not self:
+            state.steps.append("compactness relaxed by half-edges")
+        relaxation = inner.relaxation(inner_task, state.deadline)
+        if inner is not self:
+            self._handover += inner._handover
+        state.steps.append(f"lp[{relaxation.method}] {relaxation.seconds:.2f}s {relaxation.status}")
+        if relaxation.status == "infeasible":
+            state.infeasible = True
+            return
+        state.relaxation, state.bound = relaxation, min(state.bound, relaxation.bound)
+        if relaxation.values is not None:
+            state.offer(self._candidate(task, self._mapped(inner, relaxation.values), claim=False),
+                        "lp rounding feasible")
+        for layout in self.earlier:
+            state.offer(self._candidate(task, self.form.complete(layout), claim=False), "earlier layout feasible")
+
+    def _restricted_mip(self, plan: Plan, task: Task, state: Progress, rest: tuple[str, ...]) -> None:
+        """The repair MIP over the parcels the bound's prices leave undecided."""
+        relaxation = state.relaxation
+        if relaxation is None or relaxation.pricing is None:
+            return
+        inner, inner_task = self._relaxed(plan, task)
+        repaired, whole = inner.repair(inner_task, relaxation, state.deadline, state.steps)
+        if inner is not self:
+            self._handover += inner._handover
+            whole = None
+            repaired = None if repaired is None else self._candidate(task, self._mapped(inner, repaired[0]),
+                                                                     claim=False)
+        if whole is not None and whole.status == "infeasible":   # the repair freed every parcel: the full MIP
+            state.infeasible = True
+            return
+        state.offer(repaired)
+        if whole is not None and whole.status == "optimal":
+            state.bound = min(state.bound, whole.bound)
+            if state.best is not None:
+                state.bound = max(state.bound, state.best[2])
+
+    def _subgradient(self, plan: Plan, task: Task, state: Progress, rest: tuple[str, ...]) -> None:
+        until = self._share(state.deadline, BOUND_SHARE)
+        state.bound = min(state.bound, self.compactness_search().bound(task, until, state.steps))
+
+    def _moves(self, plan: Plan, task: Task, state: Progress, rest: tuple[str, ...]) -> None:
+        """Linearised then block moves from the best layout (none without one)."""
+        if state.best is None:
+            return
+        search = self.compactness_search()
+        until = self._share(state.deadline, BOUND_SHARE) if "branch_and_bound" in rest else state.deadline
+        check = lambda v: self._candidate(task, v, claim=False)   # noqa: E731
+        best = search.improve(task, state.best[0], until, state.steps, check) or state.best
+        state.best = search.blocks(task, best, until, state.steps, check, self.settings)
+
+    def _branch_and_bound(self, plan: Plan, task: Task, state: Progress, rest: tuple[str, ...]) -> None:
+        # the baseline plan keeps HiGHS's own presolve default (on) unless one is set
+        presolve = "on" if plan.steps == ("branch_and_bound",) and self.settings.presolve == "auto" \
+            else self._presolve(self.form.n_cols)
+        run = self.branch_and_bound(task, state.best, state.deadline, state.steps, presolve)
+        if run.status == "infeasible":
+            state.infeasible = True
+            return
+        state.bound = min(state.bound, run.bound)
+        if run.values is not None:
+            state.offer(self._candidate(task, run.values))
+        state.stopped = run.status
+
+    def _relaxed(self, plan: Plan, task: Task) -> tuple[Session, Task]:
+        """Where the bound and the repair work: this model, or its half-edge relaxation."""
+        return (self.pair_session(), self.pairs.task(task)) if plan.relaxed else (self, task)
 
     def _remember(self, values: np.ndarray) -> None:
         layout = self.form.layout(values)
@@ -284,9 +323,8 @@ class Session:
         return None, None
 
     def branch_and_bound(self, task: Task, start: tuple[np.ndarray, np.ndarray, float] | None,
-                         deadline: float, steps: list[str]) -> hi.Run:
+                         deadline: float, steps: list[str], presolve: str) -> hi.Run:
         highs = self.full_model(task)
-        presolve = self._presolve(self.form.n_cols)
         # feasibility jump looks for a first layout, untimed (65 s at 250,000 parcels): not needed
         # when one is handed over
         hi.set_options(highs, presolve=presolve, time_limit=max(1e-3, deadline - time.perf_counter()),
@@ -330,14 +368,14 @@ class Session:
             return None
         return polished, values if claim else None, task.objective(polished)
 
-    def _done(self, best: tuple[np.ndarray, np.ndarray, float] | None, bound: float) -> bool:
+    def _done(self, best: Candidate | None, bound: float) -> bool:
         return best is not None and within_gap(best[2], bound, self.settings.gap)
 
-    def _outcome(self, status: str, values: np.ndarray | None, raw: np.ndarray | None, objective: float,
+    def _outcome(self, plan: Plan, status: str, values: np.ndarray | None, raw: np.ndarray | None, objective: float,
                  bound: float, start: float, steps: list[str]) -> Outcome:
         gap = relative_gap(objective, bound) if values is not None else math.inf
         return Outcome(status, values, raw, objective, bound, gap, time.perf_counter() - start, self._handover,
-                       "; ".join(steps), steps)
+                       "; ".join(steps), steps, plan=plan.name)
 
 
 def polish(form: Formulation, task: Task, values: np.ndarray) -> np.ndarray:

@@ -13,6 +13,7 @@ from landalloc.models.errors import InputError
 ENGINES = ("highs", "pyomo")
 PRESOLVE = ("auto", "on", "off")
 LP_SOLVERS = ("auto", "columns", "simplex", "ipm")
+STRATEGIES = ("auto", "highs")
 STATUSES = ("optimal", "time_limit", "gap_not_proven", "infeasible")
 """What a solve reports: ``optimal`` only when the gap between the layout's value and the
 proven bound is within the requested gap (:func:`proven_status`); ``time_limit`` when the time
@@ -47,6 +48,16 @@ class Settings:
         more than ``PRESOLVE_OFF_ABOVE`` columns, where HiGHS's MIP presolve costs more than it
         saves on these assignment structures), ``"on"`` or ``"off"``.
     log : print HiGHS's log.
+    strategy : ``"auto"`` (the plan :func:`landalloc.optimizer.milp.plan.plan_for` chooses from the
+        model's shape) or ``"highs"`` (the whole model to HiGHS's branch and bound from no start,
+        HiGHS's defaults otherwise: the baseline).
+    search_above : columns above which a model with compactness gets the subgradient bound and
+        the linearised and block moves before branch and bound (default 50,000: there HiGHS's
+        root LP alone outlasts any practical time limit).
+    branch_and_bound_above : columns above which a model with compactness solved under a time
+        limit skips branch and bound (default 50,000): HiGHS checks its clock only between root
+        steps, and its root took 590 s at 40,000 parcels, so it would overrun the limit. Without
+        a time limit branch and bound always runs.
     """
 
     time_limit: float | None = None
@@ -58,6 +69,9 @@ class Settings:
     lp: str = "auto"
     presolve: str = "auto"
     log: bool = False
+    strategy: str = "auto"
+    search_above: int = 50_000
+    branch_and_bound_above: int = 50_000
 
     def __post_init__(self) -> None:
         if self.time_limit is not None and not (self.time_limit > 0):
@@ -66,9 +80,13 @@ class Settings:
             raise InputError(f"gap: need a relative gap in [0, 1), got {self.gap!r}")
         if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
             raise InputError(f"threads: need a positive integer or None, got {self.threads!r}")
-        for name, allowed in (("engine", ENGINES), ("presolve", PRESOLVE), ("lp", LP_SOLVERS)):
+        for name, allowed in (("engine", ENGINES), ("presolve", PRESOLVE), ("lp", LP_SOLVERS),
+                              ("strategy", STRATEGIES)):
             if getattr(self, name) not in allowed:
                 raise InputError(f"{name}: unknown value {getattr(self, name)!r}; allowed: {', '.join(allowed)}")
+        for name in ("search_above", "branch_and_bound_above"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
+                raise InputError(f"{name}: need a number of columns (an integer >= 0), got {getattr(self, name)!r}")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -100,6 +118,8 @@ class Solution:
     values: dict[str, float] = field(default_factory=dict)
     strategy: str = ""
     engine: str = "highs"
+    plan: str = ""
+    """Name of the plan the engine ran (:mod:`landalloc.optimizer.milp.plan`); its steps are ``strategy``."""
     stages: tuple[dict[str, Any], ...] = ()
     """A lexicographic solve's stages in order (objective, status, gap, bound, seconds): a
     payoff row is optimal only if every stage is, and a planner needs to see which one was cut."""
@@ -111,7 +131,7 @@ class Solution:
     def record(self) -> dict[str, Any]:
         """Point metadata for ParetoFront tables and run.json."""
         return {"status": self.status, "gap": self.gap, "seconds": self.seconds, "bound": self.bound,
-                "optimised": self.name, "strategy": self.strategy, "build_seconds": self.build_seconds,
+                "optimised": self.name, "plan": self.plan, "strategy": self.strategy, "build_seconds": self.build_seconds,
                 "handover_seconds": self.handover_seconds, "solve_seconds": self.solve_seconds,
                 **({"stages": list(self.stages)} if self.stages else {})}
 

@@ -90,5 +90,5 @@ def finish(form: Formulation, task: Task, objective: str, outcome: Outcome, sett
                     build_seconds=build,
                     handover_seconds=outcome.handover_seconds,
                     solve_seconds=max(0.0, seconds - build - outcome.handover_seconds), values=values,
-                    strategy=outcome.strategy, engine=settings.engine if settings.engine == "highs"
+                    strategy=outcome.strategy, plan=outcome.plan, engine=settings.engine if settings.engine == "highs"
                     else f"pyomo:{settings.solver}")

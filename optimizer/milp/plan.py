@@ -1,0 +1,73 @@
+"""Which steps a MILP solve runs, chosen once from the model's shape.
+
+A plan is a named sequence of steps over a few primitives of
+:class:`~landalloc.optimizer.milp.session.Session`:
+
+- ``bound`` — the LP (or Lagrangian) bound and its prices: column generation, or HiGHS's simplex
+  or IPM on the full model, or (``relaxed``) either on the half-edge relaxation of compactness
+  (:mod:`landalloc.optimizer.milp.pairs`); its rounding and earlier layouts are tried as layouts;
+- ``restricted_mip`` — the MIP over the parcels whose best uses nearly tie at those prices;
+- ``subgradient`` — subgradient steps on the split of each compactness edge, a tighter bound;
+- ``moves`` — linearised and block moves on the relaxation (:mod:`landalloc.optimizer.milp.neighbourhood`);
+- ``branch_and_bound`` — HiGHS on the full model, from the best layout so far.
+
+A solve stops after any step that proves the layout within the gap; a step whose time is gone
+is not begun. :func:`plan_for` is the one place that chooses; the plan's name and each step as
+it ran (with seconds) are written in the strategy line and run.json.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from landalloc.optimizer.milp.formulation import Formulation
+from landalloc.optimizer.milp.settings import Settings
+
+STEPS = ("bound", "restricted_mip", "subgradient", "moves", "branch_and_bound")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Named steps in the order they run; ``relaxed``: the bound and the restricted MIP work on
+    the half-edge relaxation of compactness (assignment-shaped), their layouts mapped back."""
+
+    name: str
+    steps: tuple[str, ...]
+    relaxed: bool = False
+
+    def __post_init__(self) -> None:
+        unknown = [step for step in self.steps if step not in STEPS]
+        assert not unknown, f"unknown plan steps {unknown}"
+
+
+LAYOUT = Plan("layout", ("bound", "restricted_mip"))
+"""A quick layout and bound, no branch and bound: what the linearised moves ask of the relaxation."""
+
+
+def plan_for(form: Formulation, settings: Settings, time_limit: float | None) -> Plan:
+    """The plan for solving ``form`` within ``time_limit`` seconds (None: no limit).
+
+    - ``strategy="highs"``: the whole model to HiGHS (the baseline benchmarks compare against);
+    - assignment-shaped models (no compactness), or any model with ``lp="simplex"``/``"ipm"``:
+      bound, restricted MIP, branch and bound;
+    - models with compactness: the same on the half-edge relaxation, then branch and bound on the
+      full model; beyond ``settings.search_above`` columns the subgradient bound and the moves
+      run before it, and beyond ``settings.branch_and_bound_above`` columns under a time limit
+      branch and bound is left out (HiGHS cannot be interrupted in its root node there, which
+      takes minutes: 590 s at 40,000 parcels).
+    """
+    if settings.strategy == "highs":
+        return Plan("highs", ("branch_and_bound",))
+    direct = ("bound", "restricted_mip", "branch_and_bound")
+    if form.shape == "assignment":
+        return Plan("assignment", direct)
+    if settings.lp not in ("auto", "columns"):
+        return Plan(f"full-lp[{settings.lp}]", direct)
+    if form.n_cols <= settings.search_above:
+        return Plan("compactness", direct, relaxed=True)
+    searched = ("bound", "restricted_mip", "subgradient", "moves")
+    limited = time_limit is not None and math.isfinite(time_limit)
+    if limited and form.n_cols > settings.branch_and_bound_above:
+        return Plan("compactness-large", searched, relaxed=True)
+    return Plan("compactness-large+branch", (*searched, "branch_and_bound"), relaxed=True)
