@@ -42,6 +42,7 @@ instances/%/scenario.toml: | $(STAMP)
 	$(BIN)/python -m landalloc.instances.landcover $* --out instances/$* --force
 
 bench: $(STAMP) $(REAL)
+	$(BIN)/pip install --quiet -e ".[bench]"
 	$(BIN)/python -m benchmarks.run
 
 instances: $(STAMP)

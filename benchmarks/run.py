@@ -28,6 +28,7 @@ STEPS: list[tuple[str, list[str], str]] = [
     ("nsga_quality", ["--instance", "instances/demo", "--time-limit", "60", "--cache", "benchmarks/results/fronts"],
      "nsga_quality_demo.md"),
     ("distributed", ["--points", "21"], "distributed.md"),
+    ("compact_floors", [], "compact_floors.md"),
 ]
 START, END = "<!-- performance -->", "<!-- /performance -->"
 
