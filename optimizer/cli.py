@@ -45,6 +45,11 @@ FrontOption = Annotated[str | None, typer.Option(
     help="MILP front of 2-5 objectives: augmecon (AUGMECON2, 2-3 objectives) or weighted (weighted sums, "
          "supported points only); default augmecon for 2-3 objectives, weighted for 4-5")]
 
+TotalTimeLimit = Annotated[float | None, typer.Option(
+    help="seconds for the whole run: no MILP point starts once they have run out, the front is "
+                               "marked incomplete and --resume continues it (NSGA: the shorter of this and "
+                               "--time-limit)")]
+
 
 def _print_version(value: bool) -> None:
     if value:
@@ -151,7 +156,9 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
               help="MILP: 'all' finds every non-dominated point; N an AUGMECON2 grid of N points per objective, "
                    "gaps filled up to N distinct points; 'auto' is 'all' while the front has at most 30 points, "
                    "else 30 points spread over it")] = "auto",
-          time_limit: Annotated[float | None, typer.Option(help="seconds (MILP: per point; NSGA: whole run)")] = None,
+          time_limit: Annotated[float | None, typer.Option(
+              help="seconds (MILP: per front point, all its stages and the model build; NSGA: whole run)")] = None,
+          total_time_limit: TotalTimeLimit = None,
           gap: Annotated[float, typer.Option(min=0, help="MILP: relative MIP gap")] = 1e-4,
           strategy: Annotated[str, typer.Option(
               help="MILP: auto (the engine's plan for the model's shape) or highs (the whole model to HiGHS, "
@@ -177,7 +184,7 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
     run.json, and the command exits with code 130; --resume DIR continues such a run.
     """
     from landalloc.models.errors import InputError
-    from landalloc.optimizer.methods import milp_front, parse_objectives, plan
+    from landalloc.optimizer.methods import milp_front, parse_objectives, plan, shorter
 
     named = parse_objectives(objectives)
     plan(method, ["efficiency"], front_kind)   # a bad --method or --front fails before loading
@@ -210,6 +217,9 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
                          "again (with a longer --time-limit if it stopped on the limit)")
     if resume is not None:
         check_resumable(resume, loaded, method, chosen, seed, points if method == "milp" else pop)
+    if total_time_limit is not None and how.front == "augmecon" and distributed:
+        raise InputError("--total-time-limit: a front spread over --workers or --scheduler takes --time-limit per "
+                         "point only; drop --total-time-limit or solve in this process")
     started = time.perf_counter()
     files: dict[str, Path] = {}
     if how.front == "augmecon" and distributed and strategy != "auto":
@@ -226,11 +236,12 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
             console.print(f"[yellow]note:[/yellow] --workers and --scheduler spread AUGMECON2 grid points; "
                           f"this {how.front} front is solved in this process", soft_wrap=True)
         front = milp_front(problem, chosen, how.front, time_limit, gap, seed, strategy=strategy, points=points,
-                           on_point=point_line, resume=resume)
+                           on_point=point_line, resume=resume, total_time_limit=total_time_limit)
     else:
         from landalloc.optimizer import nsga
         from landalloc.optimizer.nsga.restarts import explore_restarts
 
+        time_limit = shorter(time_limit, total_time_limit)   # both bound the whole NSGA-II run
         if generations is None and time_limit is None:
             generations = 200
         settings = {"pop_size": pop, "generations": generations, "time_limit": time_limit, "method": method}
@@ -355,7 +366,8 @@ def batch(scenarios: Annotated[list[Path], typer.Argument(help="scenario.toml fi
           objectives: ObjectivesOption = "",
           front_kind: FrontOption = None,
           points: Annotated[int, typer.Option(min=2, help="MILP: grid points")] = 11,
-          time_limit: Annotated[float | None, typer.Option(help="seconds per solve (NSGA: per run)")] = None,
+          time_limit: Annotated[float | None, typer.Option(help="seconds per front point (NSGA: per run)")] = None,
+          total_time_limit: TotalTimeLimit = None,
           generations: Annotated[int, typer.Option(min=1, help="NSGA: generations")] = 100,
           pop: Annotated[int, typer.Option(min=4, help="NSGA: population size")] = 100,
           seed: Annotated[int, typer.Option(help="random seed")] = 1,
@@ -369,12 +381,14 @@ def batch(scenarios: Annotated[list[Path], typer.Argument(help="scenario.toml fi
     1 when any failed.
     """
     from landalloc.optimizer.batch import ScenarioResult, run_batch
-    from landalloc.optimizer.methods import parse_objectives
+    from landalloc.optimizer.methods import parse_objectives, shorter
 
     chosen = parse_objectives(objectives)
-    options: dict[str, object] = ({"points": points, "time_limit": time_limit, "seed": seed}
+    options: dict[str, object] = ({"points": points, "time_limit": time_limit, "seed": seed,
+                                   "total_time_limit": total_time_limit}
                                   if method.strip().lower() == "milp"
-                                  else {"pop_size": pop, "generations": generations, "time_limit": time_limit,
+                                  else {"pop_size": pop, "generations": generations,
+                                        "time_limit": shorter(time_limit, total_time_limit),
                                         "seed": seed})
 
     def progress(result: ScenarioResult) -> None:

@@ -114,20 +114,29 @@ def weighted_points(objectives: int, points: Any) -> int:
 
 
 def milp_front(problem: Problem, objectives: Sequence[str], front: str, time_limit: float | None = None,
-               gap: float = 1e-4, seed: int = 0, strategy: str = "auto", **options: Any) -> ParetoFront:
+               gap: float = 1e-4, seed: int = 0, strategy: str = "auto", total_time_limit: float | None = None,
+               **options: Any) -> ParetoFront:
     """The MILP's answer for ``objectives``: the proven optimum of a single objective as a
     one-point front, or a front by ``front`` (``augmecon`` or ``weighted``); ``strategy`` is the
-    MILP engine's (:class:`landalloc.optimizer.milp.Settings`). ``options`` go to
-    :func:`landalloc.optimizer.milp.pareto` (points, progress, on_point, resume); a single optimum
-    uses none of them, a weighted front reads ``points`` as at most that many weight vectors."""
+    MILP engine's (:class:`landalloc.optimizer.milp.Settings`). ``time_limit`` is per point and
+    ``total_time_limit`` for the whole run (a single optimum is one point: it gets the shorter).
+    ``options`` go to :func:`landalloc.optimizer.milp.pareto` (points, progress, on_point,
+    resume); a single optimum uses none of them, a weighted front reads ``points`` as at most
+    that many weight vectors."""
     from landalloc.optimizer import milp
 
     if front == "optimum":
-        return optimum_front(problem, objectives[0], time_limit=time_limit, gap=gap, seed=seed, strategy=strategy)
+        return optimum_front(problem, objectives[0], time_limit=shorter(time_limit, total_time_limit), gap=gap,
+                             seed=seed, strategy=strategy)
     if front == "weighted":
         options["points"] = weighted_points(len(objectives), options.get("points"))
     return milp.pareto(problem, list(objectives), method=front, time_limit=time_limit, gap=gap, seed=seed,
-                       strategy=strategy, **options)
+                       strategy=strategy, total_time_limit=total_time_limit, **options)
+
+
+def shorter(limit: float | None, other: float | None) -> float | None:
+    """The shorter of two time limits (None: no limit)."""
+    return limit if other is None else other if limit is None else min(limit, other)
 
 
 def optimum_front(problem: Problem, objective: str, time_limit: float | None = None, gap: float = 1e-4,

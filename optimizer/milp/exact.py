@@ -23,7 +23,6 @@ one (run.json ``resolution`` says which held).
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -118,12 +117,11 @@ def probe(model: Model, table: Payoff, held: dict[str, float], key: str, kind: s
     point = reused_point(earlier, (), key)
     if point is not None:
         return point
-    start = time.perf_counter()
     try:
         solution = lexicographic(model, list(model.objectives), held, shifts=range_shifts(model, table))
     except _Infeasible:
         return None
-    record = {"kind": kind, "grid": key, **solution.record(), "seconds": time.perf_counter() - start,
+    record = {"kind": kind, "grid": key, **solution.record(), "time_limit": model.clock.limit,
               **{f"epsilon_{n}": model.form.objectives[n].sign * e for n, e in held.items()}}
     return Point((), solution.status, solution, {}, record)
 

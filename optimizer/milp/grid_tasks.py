@@ -102,8 +102,8 @@ def distributed_front(problem: Problem, objectives: Sequence[str], points: int |
            "workers": _workers(client),
            "timings": {"payoff": payoff_seconds, "points": seconds - payoff_seconds, "total": seconds},
            "grid": {"solved": len(solved), "total": len(indices), "reused": sum(p.reused for p in solved)}}
-    front = assemble(problem, objectives, earlier, rows, table, solved, stop.requested, run)
-    return accounted(front, sweep, solved, rows, "augmecon", False)
+    front = assemble(problem, objectives, earlier, rows, table, solved, "interrupted" if stop.requested else "", run)
+    return accounted(front, sweep, solved, rows, "augmecon", False, model.clock)
 
 
 def _solve_point(problem: Problem, objectives: tuple[str, ...], table: Payoff, index: tuple[int, ...],

@@ -40,9 +40,10 @@ from landalloc.models.errors import InputError
 from landalloc.optimizer.front import ParetoFront
 from landalloc.optimizer.milp import diagnose
 from landalloc.optimizer.milp.build import formulate, objective_senses
+from landalloc.optimizer.milp.clock import SHORTEST_STAGE, Clock, OutOfTime
 from landalloc.optimizer.milp.formulation import Formulation, Task
 from landalloc.optimizer.milp.resume import FINISHED, Earlier, Interruption, interruption, load_earlier
-from landalloc.optimizer.milp.session import Session
+from landalloc.optimizer.milp.session import Outcome, Session
 from landalloc.optimizer.milp.settings import Settings, Solution
 from landalloc.optimizer.milp.single import finish
 
@@ -69,16 +70,33 @@ class Model:
     form: Formulation
     session: Session
     build_seconds: float
+    clock: Clock
+    """The time of the point in progress (``settings.time_limit`` each) and of the whole run."""
 
     @classmethod
-    def build(cls, problem: Problem, objectives: Sequence[str], settings: Settings) -> Model:
+    def build(cls, problem: Problem, objectives: Sequence[str], settings: Settings, clock: Clock | None = None) -> Model:
         objectives = tuple(objectives)
         if len(set(objectives)) != len(objectives) or not objectives:
             raise InputError(f"objectives {list(objectives)}: name distinct objectives")
         senses = objective_senses(problem, list(objectives))
         start = time.perf_counter()
         form = formulate(problem, senses, constrained=list(objectives))
-        return cls(problem, objectives, settings, form, Session(form, settings), time.perf_counter() - start)
+        return cls(problem, objectives, settings, form, Session(form, settings), time.perf_counter() - start,
+                   clock or Clock(settings.time_limit))
+
+    def solve(self, task: Task, first: bool = True) -> Outcome | None:
+        """Solve ``task`` within what is left of the point in progress; None when a later
+        stage (``first=False``) has no time left to start. Raises :class:`OutOfTime` when the
+        run's total time limit leaves a point no time to start or to find a layout."""
+        if first and self.clock.run_out():
+            raise OutOfTime
+        left = self.clock.left()
+        if left is not None and left < SHORTEST_STAGE and not first:
+            return None
+        outcome = self.session.solve(task, time_limit=self.clock.stage_limit())
+        if outcome.values is None and outcome.status == "time_limit" and self.clock.run_out():
+            raise OutOfTime
+        return outcome
 
     def g(self, name: str, values: dict[str, float]) -> float:
         return self.form.objectives[name].sign * values[name]
@@ -170,15 +188,28 @@ def lexicographic(model: Model, order: Sequence[str], fixed: dict[str, float] | 
     """Optimise ``order[0]``, then each next objective with the previous ones held at their
     optimum; ``fixed`` holds extra ε-bounds (maximised units) that apply throughout; ``shifts``
     are added to each stage's objective offset, so that the relative MIP gap is a share of the
-    front's range (:func:`~landalloc.optimizer.milp.exact.range_shifts`)."""
-    start = time.perf_counter()
+    front's range (:func:`~landalloc.optimizer.milp.exact.range_shifts`).
+
+    The stages share the point's time (:class:`~landalloc.optimizer.milp.clock.Clock`): each
+    gets what the stages before it left; a later stage that finds no time, or no layout in it,
+    keeps the layout before it and is recorded as ``time_limit``."""
+    model.clock.start_point()
+    start = model.clock.point_started
     held = dict(fixed or {})
     solution: Solution | None = None
     stages: list[dict[str, Any]] = []
     for stage, name in enumerate(order):
         shift = (shifts or {}).get(name, 0.0)
         task = shifted(model.form.task({name: 1.0}, epsilon=held), shift)
-        outcome = model.session.solve(task)
+        stage_start = model.clock.now()
+        outcome = model.solve(task, first=solution is None)
+        if solution is not None and (outcome is None or outcome.values is None):
+            kept = solution   # this stage and the ones after it: the layout stays the last stage's
+            stages += [{"objective": later, "status": "time_limit", "gap": math.inf, "value": kept.values[later],
+                        "bound": math.nan, "seconds": model.clock.now() - stage_start if later == name else 0.0}
+                       for later in order[stage:]]
+            break
+        assert outcome is not None
         context = f"lexicographic optimum of {', '.join(order[:stage + 1])}"
         if outcome.status == "infeasible":
             raise diagnose.explain(model.problem, model.settings) if not held else _Infeasible(context)
@@ -186,7 +217,8 @@ def lexicographic(model: Model, order: Sequence[str], fixed: dict[str, float] | 
         solution = finish(model.form, task, name, outcome, model.settings, 0.0, start,
                           bound=sign * (outcome.bound - shift), context=context)
         stages.append({"objective": name, "status": solution.status, "gap": solution.gap,
-                       "value": solution.values[name], "bound": solution.bound, "seconds": outcome.seconds})
+                       "value": solution.values[name], "bound": solution.bound,
+                       "seconds": model.clock.now() - stage_start})
         g = sign * solution.objective
         held[name] = g - LEXICOGRAPHIC_SLACK * max(1.0, abs(g))
     assert solution is not None
@@ -195,7 +227,7 @@ def lexicographic(model: Model, order: Sequence[str], fixed: dict[str, float] | 
     return Solution(name=first, sense=model.form.objectives[first].sense, layout=solution.layout,
                     objective=solution.values[first], bound=stages[0]["bound"] if len(stages) == 1 else math.nan,
                     gap=max(s["gap"] for s in stages), status=cut[0]["status"] if cut else "optimal",
-                    seconds=time.perf_counter() - start, build_seconds=0.0,
+                    seconds=model.clock.elapsed(), build_seconds=0.0,
                     handover_seconds=solution.handover_seconds, solve_seconds=solution.solve_seconds,
                     values=solution.values, strategy=solution.strategy, plan=solution.plan, engine=solution.engine,
                     stages=tuple(stages))
@@ -216,7 +248,7 @@ def payoff_rows(model: Model, finished: dict[str, dict[str, float]] | None = Non
         order = [name] + [o for o in model.objectives if o != name]
         solution = lexicographic(model, order)
         yield Point((), solution.status, solution, {}, {"kind": "payoff", "grid": f"optimum of {name}",
-                                                         **solution.record()})
+                                                         **solution.record(), "time_limit": model.clock.limit})
 
 
 def payoff_table(model: Model, finished: dict[str, dict[str, float]] | None = None,
@@ -270,7 +302,8 @@ def augmented_point(model: Model, table: Payoff, epsilon: dict[str, float], inde
     """AUGMECON2's solve at ε-bounds ``epsilon`` (maximised units): the first objective plus
     the slacks' augmentation, one MIP; ``record`` starts the point's metadata."""
     settings = model.settings
-    start = time.perf_counter()
+    model.clock.start_point()
+    start = model.clock.point_started
     first, rest = model.objectives[0], model.objectives[1:]
     ranges = dict(zip(model.objectives, table.ranges))
     weights = {first: 1.0 / ranges[first]}
@@ -278,11 +311,13 @@ def augmented_point(model: Model, table: Payoff, epsilon: dict[str, float], inde
     # the objective reads (g_1 - nadir_1) / r_1 + RANGE_SCALE + augmentation: the gap is a share of the range
     shift = RANGE_SCALE - model.g(first, dict(zip(table.objectives, table.nadir))) / ranges[first]
     task = shifted(model.form.task(weights, epsilon=epsilon, slack_weights=slack), shift)
-    outcome = model.session.solve(task)
-    record = {**record, **{f"epsilon_{n}": model.form.objectives[n].sign * e for n, e in epsilon.items()}}
+    outcome = model.solve(task)
+    assert outcome is not None
+    record = {**record, **{f"epsilon_{n}": model.form.objectives[n].sign * e for n, e in epsilon.items()},
+              "time_limit": model.clock.limit}
     if outcome.status == "infeasible" or outcome.values is None:
         status = "infeasible" if outcome.status == "infeasible" else "time_limit"
-        return Point(index, status, None, {}, {**record, "status": status, "seconds": time.perf_counter() - start})
+        return Point(index, status, None, {}, {**record, "status": status, "seconds": model.clock.elapsed()})
     sign = model.form.objectives[first].sign
     solution = finish(model.form, task, first, outcome, settings, 0.0, start,
                       bound=sign * ranges[first] * (outcome.bound - shift), context=f"ε-point {record['grid']}")
@@ -308,7 +343,8 @@ def grid(model: Model, table: Payoff, points: int, progress: Any = None, reuse: 
             index = (j2,) if j3 is None else (j2, j3)
             point = (reused_point(earlier, index, ",".join(map(str, index)))
                      or solve_point(model.problem, model.objectives, table, index, model.settings, points,
-                                    model if reuse else None))
+                                    model if reuse else Model.build(model.problem, model.objectives,
+                                                                    model.settings, model.clock)))
             yield point
             if point.status == "infeasible":
                 _advance(progress, points - j2)
@@ -338,17 +374,18 @@ def weighted(model: Model, table: Payoff, points: int, progress: Any = None,
             _advance(progress, 1)
             yield reused
             continue
-        start = time.perf_counter()
+        model.clock.start_point()
+        start = model.clock.point_started
         task_weights = {n: w / r for n, w, r in zip(model.objectives, weights, table.ranges) if w > 0}
         task = model.form.task(task_weights)
-        outcome = model.session.solve(task)
-        record = {"kind": "weighted", "grid": str(index),
+        outcome = model.solve(task)
+        assert outcome is not None
+        record = {"kind": "weighted", "grid": str(index), "time_limit": model.clock.limit,
                   **{f"weight_{n}": w for n, w in zip(model.objectives, weights)}}
         _advance(progress, 1)
         if outcome.status == "infeasible" or outcome.values is None:
             status = "infeasible" if outcome.status == "infeasible" else "time_limit"
-            yield Point((index,), status, None, {}, {**record, "status": status,
-                                                     "seconds": time.perf_counter() - start})
+            yield Point((index,), status, None, {}, {**record, "status": status, "seconds": model.clock.elapsed()})
             continue
         first = max(task_weights, key=lambda n: task_weights[n])
         solution = finish(model.form, task, first, outcome, model.settings, 0.0, start,
@@ -377,7 +414,7 @@ def pareto(problem: Problem, objectives: Sequence[str], points: int | str | None
            time_limit: float | None = None, gap: float = 1e-4, threads: int | None = None, seed: int = 0,
            progress: bool = True, reuse: bool = True, resume: ParetoFront | str | Path | None = None,
            on_point: Callable[[Point], None] | None = None, exact_up_to: int | None = None,
-           **options: object) -> ParetoFront:
+           total_time_limit: float | None = None, **options: object) -> ParetoFront:
     """The Pareto front of 2 or 3 objectives (weighted sums: any number).
 
     Parameters
@@ -391,7 +428,12 @@ def pareto(problem: Problem, objectives: Sequence[str], points: int | str | None
         objective, then (2 objectives) the widest gaps filled until the front holds N distinct
         points or every gap is proven empty; for weighted sums, lattice divisions + 1.
     method : ``"augmecon"`` or ``"weighted"`` (finds only supported points).
-    time_limit : seconds per solve (per point and per payoff-table stage).
+    time_limit : seconds per point: a payoff row's or exact point's lexicographic stages share
+        it, each stage getting what the ones before it left.
+    total_time_limit : seconds for the whole run (model build included): no point starts once it
+        has run out, and the point in progress gets at most what is left of it. The front is then
+        partial (``run["stopped_by"] = "total_time_limit"``, ``complete`` false and
+        ``incomplete_because`` saying so) and ``resume=`` continues it.
     gap : relative MIP gap; for the points after the payoff table, relative to the front's
         range of the optimised objective. ``threads``, ``seed``: HiGHS settings;
         ``**options`` further :class:`Settings` fields.
@@ -438,10 +480,11 @@ def pareto(problem: Problem, objectives: Sequence[str], points: int | str | None
     if not isinstance(exact_up_to, int) or exact_up_to < 2:
         raise InputError(f"exact_up_to: need an integer of at least 2, got {exact_up_to!r}")
     settings = Settings(time_limit=time_limit, gap=gap, threads=threads, seed=seed, **options)  # type: ignore[arg-type]
+    clock = Clock(time_limit, total_time_limit)
     diagnose.presolve_check(problem)
     earlier = load_earlier(resume, problem, objectives, {"points": points, "method": method})
     started = time.perf_counter()
-    model = Model.build(problem, objectives, settings)
+    model = Model.build(problem, objectives, settings, clock)
     total = (len(simplex_lattice(len(objectives), points)) if method == "weighted" and isinstance(points, int)
              else points ** (len(objectives) - 1) if isinstance(points, int) else None)
     rows: list[Point] = []
@@ -450,6 +493,7 @@ def pareto(problem: Problem, objectives: Sequence[str], points: int | str | None
     sweep: Sweep | None = None
     flat = np.zeros(len(objectives), bool)
     payoff_seconds = 0.0
+    out_of_time = False
     with interruption() as stop:
         try:
             table = solve_payoff(model, earlier, stop, on_point, rows)
@@ -463,19 +507,24 @@ def pareto(problem: Problem, objectives: Sequence[str], points: int | str | None
                     if not point.reused:
                         _notify(on_point, point)
                     stop.check()   # after keeping the point whose branch and bound Ctrl-C cut
+                    if clock.run_out():
+                        raise OutOfTime
         except KeyboardInterrupt:
             stop.event.set()
+        except OutOfTime:
+            out_of_time = True
     seconds = time.perf_counter() - started
     run = {"engine": "milp", "settings": {**settings.as_dict(), "points": points, "method": method, "reuse": reuse,
-                                          "exact_up_to": exact_up_to},
+                                          "exact_up_to": exact_up_to, "total_time_limit": total_time_limit},
            "timings": {"build": model.build_seconds, "payoff": payoff_seconds, "points": seconds - payoff_seconds,
                        "total": seconds},
            "flat": [o for o, f in zip(objectives, flat) if f],
            "grid": {"solved": len(solved), "infeasible": sum(p.status == "infeasible" for p in solved),
                     "time_limit": sum(p.status == "time_limit" for p in solved), "total": total,
                     "reused": sum(p.reused for p in solved)}}
-    front = assemble(problem, objectives, earlier, rows, table, solved, stop.requested, run)
-    return accounted(front, sweep, solved, rows, method, flat.any())
+    ended = "interrupted" if stop.requested else "total_time_limit" if out_of_time else ""
+    front = assemble(problem, objectives, earlier, rows, table, solved, ended, run)
+    return accounted(front, sweep, solved, rows, method, flat.any(), clock)
 
 
 def table_points(table: Payoff) -> list[Point]:
@@ -485,16 +534,22 @@ def table_points(table: Payoff) -> list[Point]:
 
 
 def accounted(front: ParetoFront, sweep: Any, solved: list[Point], rows: list[Point], method: str,
-              flat: bool) -> ParetoFront:
+              flat: bool, clock: Clock) -> ParetoFront:
     """``front`` with its account in run.json (:meth:`landalloc.optimizer.milp.exact.Sweep.account`):
     requested and distinct points, why fewer, complete or why not."""
-    if sweep is None:   # interrupted during the payoff table
+    stopped_by = front.run["stopped_by"]
+    if sweep is None:   # stopped during the payoff table
+        why = (clock.total_reason("the payoff table is not finished") if stopped_by == "total_time_limit"
+               else "the run was interrupted during the payoff table")
         account = {"requested": front.run["settings"]["points"], "distinct": len(front), "complete": False,
-                   "incomplete_because": "the run was interrupted during the payoff table"}
+                   "incomplete_because": why}
     else:
         if flat:
             sweep.ended = "exhausted"   # no trade-off: the payoff table's points are the front
-        account = sweep.account(len(front), solved, rows, front.run["stopped_by"], method)
+        account = sweep.account(len(front), solved, rows, stopped_by, method)
+        if stopped_by == "total_time_limit":
+            account["incomplete_because"] = clock.total_reason(
+                f"{len(solved)} solved after the payoff table, the rest not started")
     return dataclasses.replace(front, run={**front.run, **account})
 
 
@@ -510,14 +565,15 @@ def solve_payoff(model: Model, earlier: Earlier, stop: Interruption, on_point: C
 
 
 def assemble(problem: Problem, objectives: tuple[str, ...], earlier: Earlier, rows: list[Point],
-             table: Payoff | None, solved: list[Point], interrupted: bool, run: dict[str, Any]) -> ParetoFront:
-    """The front of a run, finished or not: the payoff table's layouts, then the sweep's, and in
-    ``run`` what a later run needs to resume it."""
+             table: Payoff | None, solved: list[Point], ended: str, run: dict[str, Any]) -> ParetoFront:
+    """The front of a run, finished or not (``ended`` early: ``interrupted`` or
+    ``total_time_limit``): the payoff table's layouts, then the sweep's, and in ``run`` what a
+    later run needs to resume it."""
     # a payoff row stopped by its time limit leaves the run partial too: resuming solves it again
-    finished = not interrupted and table is not None and all(p.status in FINISHED for p in [*rows, *solved])
+    finished = not ended and table is not None and all(p.status in FINISHED for p in [*rows, *solved])
     run = {**run, "payoff": payoff_record(objectives, earlier, rows, table), "sweep": [p.entry() for p in solved],
            "finished": finished, "partial": not finished,
-           "stopped_by": "interrupted" if interrupted else "completed" if finished else "time_limit",
+           "stopped_by": ended or ("completed" if finished else "time_limit"),
            "resumed_from": earlier.source or None}
     found = [p for p in payoff_points(objectives, earlier, rows) + solved if p.layout is not None]
     layouts = np.array([p.layout for p in found], dtype=np.int64).reshape(len(found), problem.n_parcels)

@@ -10,6 +10,7 @@ from landalloc.models.errors import InputError, SolverError
 from landalloc.models.scenario import OBJECTIVES
 from landalloc.optimizer.milp import diagnose
 from landalloc.optimizer.milp.build import formulate
+from landalloc.optimizer.milp.clock import Clock
 from landalloc.optimizer.milp.formulation import Formulation, Task
 from landalloc.optimizer.milp.session import Outcome, Session
 from landalloc.optimizer.milp.settings import Settings, Solution, proven_status, relative_gap
@@ -25,8 +26,8 @@ def solve(problem: Problem, objective: str = "efficiency", time_limit: float | N
     problem : the compiled problem (:meth:`landalloc.models.Instance.compile`).
     objective : one of ``efficiency, equity, ecology, compactness, change``, in the scenario's
         sense (else its natural sense).
-    time_limit : seconds, None for no limit; on expiry the best layout so far is returned with
-        status ``"time_limit"`` and its gap.
+    time_limit : seconds for the whole solve, building the model included, None for no limit;
+        on expiry the best layout so far is returned with status ``"time_limit"`` and its gap.
         A solve is ``"optimal"`` only when the layout's evaluated value is within ``gap`` of
         the proven bound; a solver that stops on its own short of that reports
         ``"gap_not_proven"``.
@@ -56,16 +57,18 @@ def solve(problem: Problem, objective: str = "efficiency", time_limit: float | N
     if objective not in OBJECTIVES:
         raise InputError(f"objective: unknown objective {objective!r}; allowed: {', '.join(OBJECTIVES)}")
     diagnose.presolve_check(problem)
-    start = time.perf_counter()
+    clock = Clock(time_limit)
+    start = clock.point_started
     form = formulate(problem, [objective])
-    build = time.perf_counter() - start
+    build = clock.elapsed()
     if settings.engine == "pyomo":
         from landalloc.optimizer.milp.pyomo_model import solve_with_pyomo
 
         outcome = solve_with_pyomo(form, form.task({objective: 1.0}), settings)
         build += outcome.model_seconds
     else:
-        outcome = Session(form, settings).solve(form.task({objective: 1.0}))
+        # the build counts: the solve gets the rest of the limit
+        outcome = Session(form, settings).solve(form.task({objective: 1.0}), time_limit=clock.stage_limit())
     if outcome.status == "infeasible":
         raise diagnose.explain(problem, settings)
     sign = form.objectives[objective].sign
