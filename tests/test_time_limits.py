@@ -37,9 +37,9 @@ def timed_sessions(monkeypatch: pytest.MonkeyPatch, fake: FakeTime, seconds: lis
     in turn (the last entry repeats); the solve itself runs for real, unlimited (tiny instances)."""
 
     class TimedSession(Session):
-        def solve(self, task, time_limit=None, branch=True):
+        def solve(self, task, time_limit=None):
             limits.append(time_limit)
-            outcome = super().solve(task, time_limit=None, branch=branch)
+            outcome = super().solve(task, time_limit=None)
             fake.t += seconds[min(len(limits), len(seconds)) - 1]
             return outcome
 
