@@ -33,8 +33,10 @@ $(SYSTEM_STAMP): $(STAMP)
 demo: $(STAMP) $(SYSTEM_STAMP)
 	$(BIN)/landalloc demo
 
+# Two workers (the project's machines have two cores); the tests sharing one demo run are one
+# xdist group (tests/newcomer.py), so one worker runs the demo once for all of them.
 test: $(STAMP) $(SYSTEM_STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 # The real large-scale instances, built from the data packages on first use.
 REAL := instances/inner-mongolia/scenario.toml instances/china/scenario.toml

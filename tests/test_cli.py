@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from landalloc.instances import bundled
+from tests.newcomer import GROUP, Newcomer
 
 LANDALLOC = str(Path(sys.executable).parent / "landalloc")
 
@@ -19,16 +20,18 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
                           env={"COLUMNS": "200", "PATH": str(Path(sys.executable).parent)})
 
 
-def test_demo_summarises_evaluates_solves_and_reports(tmp_path):
-    done = run("demo", "--out", str(tmp_path))
+@pytest.mark.xdist_group(GROUP)
+def test_demo_summarises_evaluates_solves_and_reports(newcomer: Newcomer):
+    done, results = newcomer.demo, newcomer.folder / "results"
     assert done.returncode == 0, done.stderr
     for fragment in ("parcels", "Land use today", "basic_farmland", "Current layout: objectives",
                      "efficiency", "quota_min[crop]", "population[", "Hypervolume", "reports:"):
         assert fragment in done.stdout, fragment
     for name in ("milp", "nsga2", "compared"):
-        assert (tmp_path / "demo" / name / "report.html").exists()
-    assert run("demo", "--out", str(tmp_path), "--no-solve").returncode == 0
-    assert not (tmp_path / "demo-2").exists()
+        assert (results / "demo" / name / "report.html").exists()
+    before = sorted(results.iterdir())
+    assert run("demo", "--out", str(results), "--no-solve").returncode == 0
+    assert not (results / "demo-2").exists() and sorted(results.iterdir()) == before
 
 
 def _layout_csv(tmp_path: Path, instance: str, change: dict[int, str] | None = None) -> Path:

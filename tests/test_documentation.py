@@ -10,9 +10,7 @@ short time limit in the doc itself, so what is tested is what is written.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -20,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.newcomer import GROUP, ROOT, Newcomer, environment
+
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-BIN = Path(sys.executable).parent
 RUN = {"sh", "python"}
 SHOWN = {"text", "toml", "csv", "json", "html"}
 """fence languages shown, never run; any other (bash, console, none) must be named sh or python"""
@@ -99,33 +97,12 @@ def documented_steps() -> list[Step]:
 
 STEPS = documented_steps()
 
-def _environment() -> dict[str, str]:
-    """The caller's environment with the installed ``landalloc`` first on PATH and no PYTHONPATH."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env.update(PATH=f"{BIN}{os.pathsep}{env.get('PATH', '/usr/bin:/bin')}", COLUMNS="200", MPLBACKEND="Agg")
-    return env
-
-
-def _clone_files() -> list[str]:
-    """The files a fresh clone holds (tracked, or new and not ignored): no .venv, no results."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                            cwd=ROOT, capture_output=True, check=True)
-    return [name for name in listed.stdout.decode().split("\0") if name and (ROOT / name).is_file()]
-
-
 @pytest.fixture(scope="module")
-def newcomer(tmp_path_factory) -> Path:
-    """A copy of the repository's files in which ``landalloc demo`` has run."""
-    if shutil.which("git") is None or not (ROOT / ".git").exists():
-        pytest.skip("the documentation test copies the files of a git checkout; this is none")
-    folder = tmp_path_factory.mktemp("newcomer") / "landalloc"
-    for name in _clone_files():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, folder / name)
-    demo = subprocess.run(["landalloc", "demo"], cwd=folder, env=_environment(), capture_output=True,
-                          text=True, timeout=TIMEOUT)
+def newcomer_folder(newcomer: Newcomer) -> Path:
+    """The clone in which ``landalloc demo`` has run (what ``make demo`` did), where the steps run."""
+    demo = newcomer.demo
     assert demo.returncode == 0, f"landalloc demo failed:\n{demo.stdout[-3000:]}\n{demo.stderr[-3000:]}"
-    return folder
+    return newcomer.folder
 
 
 def test_documents_have_steps():
@@ -136,11 +113,12 @@ def test_documents_have_steps():
     assert all(not step.source.startswith("make ") for step in STEPS), "make lines run outside the test"
 
 
+@pytest.mark.xdist_group(GROUP)
 @pytest.mark.parametrize("step", STEPS, ids=[f"{step} {step.source.splitlines()[0][:70]}" for step in STEPS])
-def test_documented_step_runs(step: Step, newcomer: Path):
+def test_documented_step_runs(step: Step, newcomer_folder: Path):
     command = ["bash", "-o", "pipefail", "-c", step.source] if step.language == "sh" else [sys.executable, "-c", step.source]
     try:
-        done = subprocess.run(command, cwd=newcomer, env=_environment(), capture_output=True, text=True,
+        done = subprocess.run(command, cwd=newcomer_folder, env=environment(), capture_output=True, text=True,
                               timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         pytest.fail(f"{step}: still running after {TIMEOUT} s: {step.source}")
