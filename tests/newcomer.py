@@ -52,5 +52,5 @@ def run_demo(folder: Path) -> Newcomer:
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, folder / name)
     demo = subprocess.run([str(BIN / "landalloc"), "demo"], cwd=folder, env=environment(),
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=1200)
     return Newcomer(folder, demo)
