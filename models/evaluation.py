@@ -127,24 +127,29 @@ class AreaClasses:
         self._today_totals: dict[int, tuple[np.ndarray, float]] = {}
         columns = [np.eye(k)[None, :, :].repeat(n_districts * k, axis=0)]          # area by use
         self.columns: dict[str, slice] = {"area": slice(0, k)}
-        for name in ("ecology", "change", "balance"):
+        for name in ("ecology", "change"):
             per_class = self._per_class(getattr(problem, name))
             if per_class is not None:
                 start = sum(c.shape[2] for c in columns)
                 columns.append(per_class[:, :, None])
                 self.columns[name] = slice(start, start + 1)
-        targeted = np.flatnonzero(np.isfinite(problem.district_target))
-        capacity = self._per_class(problem.capacity) if len(targeted) else None
-        if capacity is not None:
-            start = sum(c.shape[2] for c in columns)
-            by_district = np.zeros((n_districts * k, k, len(targeted)))
-            column_of = np.full(n_districts, -1)
-            column_of[targeted] = np.arange(len(targeted))
-            owner = column_of[np.arange(n_districts * k) // k]
-            rows = np.flatnonzero(owner >= 0)
-            by_district[rows, :, owner[rows]] = capacity[rows]
-            columns.append(by_district)
-            self.columns["capacity"] = slice(start, start + len(targeted))
+        self.rule_columns = np.full(len(problem.rules), -1, dtype=np.intp)
+        """Column of each rule row in :attr:`matrix`, -1 for a row that does not factor."""
+        self.rule_tables: dict[int, np.ndarray] = {}
+        """Rows that do not factor, as read-only dense N×K tables for :meth:`gather_sum`."""
+        for r in range(len(problem.rules)):
+            coef = problem.rules.row(r, k)
+            per_class = self._per_class(coef)
+            if per_class is None:
+                coef.flags.writeable = False
+                self.rule_tables[r] = coef
+                continue
+            self.rule_columns[r] = sum(c.shape[2] for c in columns)
+            columns.append(per_class[:, :, None])
+        for kind in dict.fromkeys(problem.rules.kinds):   # a kind whose rows all factor has its columns
+            own = self.rule_columns[np.array(problem.rules.kinds) == kind]
+            if (own >= 0).all():
+                self.columns[kind] = slice(int(own[0]), int(own[-1]) + 1)
         self.matrix = np.ascontiguousarray(np.concatenate(columns, axis=2).reshape(self.n_bins, -1))
         self.today_sums = np.bincount(self.key + self.today, weights=self.area, minlength=self.n_bins) @ self.matrix
 
@@ -307,35 +312,22 @@ def check_layouts(problem: Problem, layouts: np.ndarray) -> np.ndarray:
 
 
 def constraint_names(problem: Problem) -> tuple[tuple[str, ...], np.ndarray]:
-    """Names of the constraints :func:`evaluate` reports, in column order, and their scales."""
-    names: list[str] = list(problem.forbidden)
-    scale: list[float] = [0.0] * len(names)
-    for r, quota in enumerate(problem.quota_names):
-        if problem.quota_min[r] > 0:
-            names.append(f"quota_min[{quota}]")
-            scale.append(problem.quota_min[r])
-        if np.isfinite(problem.quota_max[r]):
-            names.append(f"quota_max[{quota}]")
-            scale.append(problem.quota_max[r])
-    if problem.balance is not None:
-        names.append("cropland_balance")
-        scale.append(0.0)
-    for d in np.flatnonzero(np.isfinite(problem.district_target)):
-        names.append(f"population[{problem.districts[d]}]")
-        scale.append(problem.district_target[d])
+    """Names of the constraints :func:`evaluate` reports, in column order, and their scales: the
+    allocation rules, then each side of each row of :attr:`Problem.rules`."""
+    sides = problem.rules.sides
+    names = (*problem.forbidden, *(s.name for s in sides))
+    scale = [0.0] * len(problem.forbidden) + [s.bound for s in sides]
     return tuple(names), np.maximum(1.0, np.abs(np.array(scale, float)))
 
 
 def constraint_unit(problem: Problem | None, constraint: str) -> str:
-    """The unit of a constraint's slack: hectares, except housing (persons) and a quality-weighted
-    cropland balance (hectares times the parcels' crop quality)."""
-    if constraint.startswith("population["):
+    """The unit of a constraint's slack: its rule row's (ha, persons, quality-weighted ha), else ha."""
+    if problem is not None:
+        for side in problem.rules.sides:
+            if side.name == constraint:
+                return problem.rules.units[side.row]
+    elif constraint.startswith("population["):
         return "persons"
-    if constraint == "cropland_balance" and problem is not None and problem.balance is not None:
-        weight = np.abs(problem.balance).max(axis=1)
-        moving = weight > 0
-        if not np.allclose(weight[moving], problem.area[moving]):
-            return "quality-weighted ha"
     return "ha"
 
 
@@ -347,8 +339,9 @@ def where_broken(problem: Problem, layout: np.ndarray, constraint: str) -> str:
         if not len(bad):
             return ""
         return f"{len(bad):,} parcel{'s' if len(bad) > 1 else ''}: {first_ids(problem.parcel_ids[bad].tolist())}"
-    if constraint.startswith("population["):
-        return f"district {constraint.removeprefix('population[').removesuffix(']')}"
+    for side in problem.rules.sides:
+        if side.name == constraint and problem.rules.district[side.row] >= 0:
+            return f"district {problem.districts[problem.rules.district[side.row]]}"
     return ""
 
 
@@ -358,8 +351,7 @@ def _evaluate_rows(problem: Problem, use: np.ndarray, wanted: tuple[str, ...]) -
     for j, name in enumerate(OBJECTIVES):
         if name in wanted:
             objectives[:, j] = OBJECTIVE_FUNCTIONS[name](problem, rows)
-    slack = np.column_stack([allocation_rules(problem, rows), area_quotas(problem, rows),
-                             cropland_balance(problem, rows), population_capacity(problem, rows)])
+    slack = np.column_stack([allocation_rules(problem, rows), area_rules(problem, rows)])
     return objectives, slack
 
 
@@ -457,37 +449,21 @@ def allocation_rules(problem: Problem, rows: _Rows) -> np.ndarray:
     return slack
 
 
-def area_quotas(problem: Problem, rows: _Rows) -> np.ndarray:
-    """Rule 5: ``L_r <= sum_i a_i [k_i in r] <= U_r`` for every quota row r (ha)."""
-    if len(problem.quota_names) == 0:
+def area_rules(problem: Problem, rows: _Rows) -> np.ndarray:
+    """Rules 5-7 (quotas, cropland balance 占补平衡, housing capacity): the slack of each side of each
+    row of :attr:`Problem.rules` (ha, quality-ha, persons); factored rows from the class sums, the
+    others by a gather."""
+    rules = problem.rules
+    if len(rules) == 0:
         return np.zeros((len(rows.use), 0))
-    total = rows.term("area") @ problem.quota_members.T.astype(np.float64)   # P×R
-    cols = []
-    for r in range(len(problem.quota_names)):
-        if problem.quota_min[r] > 0:
-            cols.append(total[:, r] - problem.quota_min[r])
-        if np.isfinite(problem.quota_max[r]):
-            cols.append(problem.quota_max[r] - total[:, r])
-    return np.column_stack(cols) if cols else np.zeros((len(rows.use), 0))
-
-
-def cropland_balance(problem: Problem, rows: _Rows) -> np.ndarray:
-    """Rule 6 (占补平衡): new cropland minus cropland lost to construction >= 0 (ha, or quality-ha)."""
-    if problem.balance is None:
-        return np.zeros((len(rows.use), 0))
-    return linear_term(problem.balance, rows, "balance")[:, None]
-
-
-def population_capacity(problem: Problem, rows: _Rows) -> np.ndarray:
-    """Rule 7: ``sum_{i in d} a_i rho_k >= target_d`` for each district with a target (persons)."""
-    targeted = np.flatnonzero(np.isfinite(problem.district_target))
-    if len(targeted) == 0:
-        return np.zeros((len(rows.use), 0))
-    capacity = rows.term("capacity")
-    if capacity is None:
-        capacity = _group_sum(problem.capacity.reshape(-1).take(rows.flat), problem.district,
-                              len(problem.districts))[:, targeted]
-    return capacity - problem.district_target[targeted][None, :]
+    classes = rows.classes
+    activity = np.empty((len(rows.use), len(rules)))
+    factored = np.flatnonzero(classes.rule_columns >= 0)
+    if len(factored):
+        activity[:, factored] = rows.sums[:, classes.rule_columns[factored]]
+    for r, coef in classes.rule_tables.items():
+        activity[:, r] = rows.gather_sum(coef)
+    return rules.slack(activity)
 
 
 OBJECTIVE_FUNCTIONS = {"efficiency": efficiency, "equity": equity, "ecology": ecology,
