@@ -58,6 +58,9 @@ def formulate(problem: Problem, objectives: Sequence[str] | Mapping[str, str],
     return _Builder(problem, senses, list(constrained), elastic).build()
 
 
+RULE_GROUPS = {"quota": ("quota", "area quota"), "balance": ("cropland_balance", "cropland balance"),
+               "capacity": ("population", "population capacity")}
+"""Row group name and label of each kind of rule row (``RowGroup.name`` is read by the diagnosis)."""
 STEP_DIVISORS = (1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 25, 40, 50, 100)
 """Candidate ``k`` for a row's common step ``min|a| / k`` (grids: equal areas times densities)."""
 
@@ -125,6 +128,8 @@ class _Builder:
         self.groups: list[RowGroup] = []
         self.n_rows = 0
         self.objective_terms: dict[str, tuple[list[np.ndarray], list[np.ndarray], float]] = {}
+        self.rule_of_row: dict[int, int] = {}
+        """Model row -> the row of ``problem.rules`` it reads."""
 
     # -- helpers -----------------------------------------------------------------------------
     def add_columns(self, name: str, count: int, lower: float, upper: float, integer: bool = False) -> int:
@@ -161,9 +166,7 @@ class _Builder:
     def build(self) -> Formulation:
         problem = self.problem
         self.assignment()
-        self.quotas()
-        self.balance()
-        self.population()
+        self.rules()
         x_cols = np.arange(len(self.x_parcel))
         for name in ("efficiency", "ecology", "change"):
             if name in self.senses:
@@ -204,43 +207,27 @@ class _Builder:
         self.add_rows("assignment", "one land use per parcel", "parcels", row_of[self.x_parcel],
                       np.arange(len(self.x_parcel)), np.ones(len(self.x_parcel)), ones, ones)
 
-    def quotas(self) -> None:
-        """Area quotas, net of the locked parcels' area in each quota (rule 5)."""
-        problem = self.problem
-        count = len(problem.quota_names)
-        if count == 0:
+    def rules(self) -> None:
+        """Rules 5-7 (quotas, cropland balance, housing capacity): the rows of ``problem.rules``
+        restricted to the x columns, the locked parcels' contributions moved into the bounds; one
+        row group per kind (the names the diagnosis and the sessions know them by)."""
+        rules, k = self.problem.rules, self.k
+        if len(rules) == 0:
             return
-        locked_area = (problem.quota_members[:, self.fixed[self.locked_idx]]
-                       @ problem.area[self.locked_idx]) if len(self.locked_idx) else np.zeros(count)
-        r, e = np.nonzero(problem.quota_members[:, self.x_use])
-        self.add_rows("quota", "area quota", "ha", r, e, problem.area[self.x_parcel[e]],
-                      problem.quota_min - locked_area, problem.quota_max - locked_area, relaxable=True)
-
-    def balance(self) -> None:
-        """Cropland balance: new cropland minus cropland lost to construction >= 0 (rule 6)."""
-        if self.problem.balance is None:
-            return
-        values, constant = self.linear(self.problem.balance)
-        self.add_rows("cropland_balance", "cropland balance", "ha", np.zeros(len(values), np.int64),
-                      np.arange(len(values)), values, np.array([-constant]), np.array([INF]), relaxable=True)
-
-    def population(self) -> None:
-        """Housing capacity of each district with a target (rule 7)."""
-        problem = self.problem
-        targeted = np.flatnonzero(np.isfinite(problem.district_target))
-        if len(targeted) == 0:
-            return
-        row_of = np.full(len(problem.districts), -1)
-        row_of[targeted] = np.arange(len(targeted))
-        locked_capacity = np.bincount(problem.district[self.locked_idx],
-                                      problem.capacity[self.locked_idx, self.fixed[self.locked_idx]],
-                                      minlength=len(problem.districts))
-        rows = row_of[problem.district[self.x_parcel]]
-        values = problem.capacity[self.x_parcel, self.x_use]
-        keep = (rows >= 0) & (values != 0)
-        self.add_rows("population", "population capacity", "persons", rows[keep], np.flatnonzero(keep),
-                      values[keep], problem.district_target[targeted] - locked_capacity[targeted],
-                      np.full(len(targeted), INF), relaxable=True)
+        columns = rules.matrix.tocsc()
+        on_x = columns[:, self.x_parcel * k + self.x_use].tocoo()
+        locked = np.asarray(columns[:, self.locked_idx * k + self.fixed[self.locked_idx]].sum(axis=1)).ravel()
+        kinds = np.array(rules.kinds)
+        for kind in dict.fromkeys(rules.kinds):
+            own = np.flatnonzero(kinds == kind)
+            row_of = np.full(len(rules), -1)
+            row_of[own] = np.arange(len(own))
+            keep = row_of[on_x.row] >= 0
+            name, label = RULE_GROUPS[kind]
+            start = self.add_rows(name, label, rules.units[own[0]], row_of[on_x.row[keep]], on_x.col[keep],
+                                  on_x.data[keep], rules.lower[own] - locked[own], rules.upper[own] - locked[own],
+                                  relaxable=True)
+            self.rule_of_row.update(zip(range(start, start + len(own)), own.tolist()))
 
     def equity(self) -> np.ndarray:
         """Coverage ``z`` of undecided demand points and the max-min share ``t``."""
@@ -345,7 +332,6 @@ class _Builder:
     def elastic_columns(self) -> np.ndarray:
         """One column per bound of each relaxable row: ``+e`` lifts a row to its lower bound,
         ``-e`` brings it down to its upper bound; each costs its violation over the bound."""
-        problem = self.problem
         lower, upper = np.concatenate(self.row_lower), np.concatenate(self.row_upper)
         out = []
         for group in self.groups:
@@ -353,8 +339,6 @@ class _Builder:
                 continue
             rows = np.arange(group.start, group.stop)
             real_lower = np.isfinite(lower[rows])
-            if group.name == "quota":
-                real_lower &= problem.quota_min > 0
             for side, mask, sign in (("lower", real_lower, 1.0), ("upper", np.isfinite(upper[rows]), -1.0)):
                 for row in rows[mask]:
                     out.append((row, sign, 0 if side == "lower" else 1))
@@ -373,14 +357,12 @@ class _Builder:
 
     def _original_bound(self, rows: np.ndarray, signs: np.ndarray, bound: np.ndarray) -> np.ndarray:
         """The rule's own bound (before locked parcels were netted out) for relative penalties."""
-        problem, out = self.problem, bound.copy()
-        for group in self.groups:
-            inside = (rows >= group.start) & (rows < group.stop)
-            r = rows[inside] - group.start
-            if group.name == "quota":
-                out[inside] = np.where(signs[inside] > 0, problem.quota_min[r], problem.quota_max[r])
-            elif group.name == "population":
-                out[inside] = problem.district_target[np.isfinite(problem.district_target)][r]
+        rules = self.problem.rules
+        out = bound.copy()
+        for j, row in enumerate(rows.tolist()):
+            if row in self.rule_of_row:
+                r = self.rule_of_row[row]
+                out[j] = rules.lower[r] if signs[j] > 0 else rules.upper[r]
         return out
 
     def finish_objectives(self) -> dict[str, Objective]:
