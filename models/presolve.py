@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Literal
+from typing import Callable, Literal
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,7 @@ import scipy.sparse as sp
 from landalloc.models.errors import InfeasibleError, first_ids
 from landalloc.models.evaluation import TOLERANCE
 from landalloc.models.problem import Problem
+from landalloc.models.rules import Side
 from landalloc.models.scenario import GROUPS, OBJECTIVES
 
 MAX_SUBSETS_OF = 12
@@ -82,9 +83,10 @@ def presolve_check(problem: Problem) -> list[Finding]:
     ...     print(finding.severity, finding.message)
     """
     facts = _Facts(problem)
-    errors = [*_quota_max(facts), *_quota_min(facts)]
+    bounds = _bounds(facts)
+    errors = [f for f in bounds if f.rule.startswith("quota_")]
     errors += [] if errors else _quota_sum(facts)  # a row that fails alone fails in every sum
-    errors += [*_population(facts), *_balance(facts)]
+    errors += [f for f in bounds if not f.rule.startswith("quota_")]
     warnings: list[Finding] = []
     if not errors:
         errors, warnings = _joint(facts)
@@ -116,8 +118,10 @@ class _Facts:
         self.area, self.total = problem.area, float(problem.area.sum())
         self.may = (allowed @ members.T) > 0                       # N×R: some allowed use in r
         self.must = (allowed @ (1 - members).T) == 0               # N×R: every allowed use in r
-        self.reach = self.area @ self.may                          # R: area that may be in r
-        self.forced = self.area @ self.must                        # R: area that must be in r
+        self.low, self.high = problem.rules.reachable(problem.allowed)   # per rule row
+        quota_rows = [problem.rules.names.index(q) for q in problem.quota_names]
+        self.reach = self.high[quota_rows]                         # R: area that may be in r
+        self.forced = self.low[quota_rows]                         # R: area that must be in r
         self.pattern = _pattern_ids(problem.allowed)             # N: which allowed-use pattern
         first = np.zeros(self.pattern.max() + 1, np.int64)
         first[self.pattern] = np.arange(problem.n_parcels)
@@ -135,35 +139,39 @@ class _Facts:
         return [rule for rule, mask in self.problem.forbidden.items() if mask[np.ix_(rows, uses)].any()]
 
 
-def _quota_max(facts: _Facts) -> list[Finding]:
-    p, out = facts.problem, []
-    over = facts.forced - p.quota_max
-    for r in np.flatnonzero(over > TOLERANCE * np.maximum(1.0, np.abs(np.nan_to_num(p.quota_max)))):
+def _bounds(facts: _Facts) -> list[Finding]:
+    """Checks 1, 2, 4 and 5 row by row of the rule matrix: a lower bound above the row's greatest
+    reachable activity, or an upper bound below its least, explained by the row kind's message."""
+    rules, out = facts.problem.rules, []
+    for side in rules.sides:
+        reached = facts.high[side.row] if side.sign > 0 else facts.low[side.row]
+        amount = side.sign * (side.bound - reached)
+        if amount > TOLERANCE * max(1.0, abs(side.bound)):
+            out.append(MESSAGES[rules.kinds[side.row]](facts, side, float(amount)))
+    return out
+
+
+def _quota(facts: _Facts, side: Side, amount: float) -> Finding:
+    p = facts.problem
+    r = p.quota_names.index(p.rules.names[side.row])
+    name, label = p.quota_names[r], facts.label(r)
+    if side.sign < 0:
         rows = np.flatnonzero(facts.must[:, r])
         rules = facts.rules_against(rows, np.flatnonzero(~p.quota_members[r]))
-        out.append(Finding(f"quota_max[{p.quota_names[r]}]", "error",
-                           f"{facts.label(r)} maximum {_ha(p.quota_max[r])} cannot be met: {_ha(facts.forced[r])} of "
-                           f"parcels must be {facts.label(r)} under the rules ({', '.join(rules) or 'no other use'}; "
-                           f"e.g. parcels {first_ids(p.parcel_ids[rows].tolist())}), {_ha(over[r])} too many; raise "
-                           f"quotas.{p.quota_names[r]}.max or allow those parcels other uses", float(over[r]), "ha"))
-    return out
-
-
-def _quota_min(facts: _Facts) -> list[Finding]:
-    p, out = facts.problem, []
-    short = p.quota_min - facts.reach
-    for r in np.flatnonzero(short > TOLERANCE * np.maximum(1.0, p.quota_min)):
-        uses = np.flatnonzero(p.quota_members[r])
-        shut = {rule: float(facts.area[~facts.may[:, r] & mask[:, uses].all(axis=1)].sum())
-                for rule, mask in p.forbidden.items()}
-        because = ", ".join(f"{rule} shuts out {_ha(a)}" for rule, a in sorted(shut.items(), key=lambda x: -x[1])
-                            if a > 0) or f"the county has only {_ha(facts.total)}"
-        out.append(Finding(f"quota_min[{p.quota_names[r]}]", "error",
-                           f"{facts.label(r)} minimum {_ha(p.quota_min[r])} cannot be met: at most "
-                           f"{_ha(facts.reach[r])} of parcels may be {facts.label(r)} under the rules ({because}), "
-                           f"{_ha(short[r])} short; lower quotas.{p.quota_names[r]}.min or allow more conversions",
-                           float(short[r]), "ha"))
-    return out
+        return Finding(side.name, "error",
+                       f"{label} maximum {_ha(side.bound)} cannot be met: {_ha(facts.forced[r])} of "
+                       f"parcels must be {label} under the rules ({', '.join(rules) or 'no other use'}; "
+                       f"e.g. parcels {first_ids(p.parcel_ids[rows].tolist())}), {_ha(amount)} too many; raise "
+                       f"quotas.{name}.max or allow those parcels other uses", amount, "ha")
+    uses = np.flatnonzero(p.quota_members[r])
+    shut = {rule: float(facts.area[~facts.may[:, r] & mask[:, uses].all(axis=1)].sum())
+            for rule, mask in p.forbidden.items()}
+    because = ", ".join(f"{rule} shuts out {_ha(a)}" for rule, a in sorted(shut.items(), key=lambda x: -x[1])
+                        if a > 0) or f"the county has only {_ha(facts.total)}"
+    return Finding(side.name, "error",
+                   f"{label} minimum {_ha(side.bound)} cannot be met: at most "
+                   f"{_ha(facts.reach[r])} of parcels may be {label} under the rules ({because}), "
+                   f"{_ha(amount)} short; lower quotas.{name}.min or allow more conversions", amount, "ha")
 
 
 def _quota_sum(facts: _Facts) -> list[Finding]:
@@ -192,43 +200,35 @@ def _quota_sum(facts: _Facts) -> list[Finding]:
                     excess, "ha")]
 
 
-def _population(facts: _Facts) -> list[Finding]:
+def _population(facts: _Facts, side: Side, amount: float) -> Finding:
     p = facts.problem
-    targeted = np.flatnonzero(np.isfinite(p.district_target))
-    if len(targeted) == 0:
-        return []
-    best = np.where(p.allowed, p.capacity, 0.0).max(axis=1)
-    reach = np.bincount(p.district, weights=best, minlength=len(p.districts))
-    short = p.district_target - reach
     housing = [f"{u.code} {p.capacity[:, k].sum() / max(facts.total, 1e-12):,.6g}"
                for k, u in enumerate(p.uses) if p.capacity[:, k].any()]
-    out = []
-    for d in targeted[short[targeted] > TOLERANCE * np.maximum(1.0, p.district_target[targeted])]:
-        out.append(Finding(f"population[{p.districts[d]}]", "error",
-                           f"district {p.districts[d]} must house {p.district_target[d]:,.0f} persons but at most "
-                           f"{reach[d]:,.0f} fit even if each of its parcels took its densest allowed use (persons/ha: "
-                           f"{', '.join(housing) or 'no housing use has a density'}), {short[d]:,.0f} short; lower "
-                           "the target, raise [population] density or widen the urban development boundary",
-                           float(short[d]), "persons"))
-    return out
+    return Finding(side.name, "error",
+                   f"district {p.rules.names[side.row]} must house {side.bound:,.0f} persons but at most "
+                   f"{facts.high[side.row]:,.0f} fit even if each of its parcels took its densest allowed use "
+                   f"(persons/ha: {', '.join(housing) or 'no housing use has a density'}), {amount:,.0f} short; "
+                   "lower the target, raise [population] density or widen the urban development boundary",
+                   amount, "persons")
 
 
-def _balance(facts: _Facts) -> list[Finding]:
+def _balance(facts: _Facts, side: Side, amount: float) -> Finding:
     p = facts.problem
-    if p.balance is None:
-        return []
-    best = np.where(p.allowed, p.balance, -np.inf).max(axis=1)
+    coef = p.rules.row(side.row, p.n_uses)
+    best = np.where(p.allowed, coef, -np.inf).max(axis=1)
     lost, gained = float(-best[best < 0].sum()), float(best[best > 0].sum())
-    if gained - lost >= -TOLERANCE * max(1.0, lost):
-        return []
     rows = np.flatnonzero(best < 0)
-    weight = np.abs(np.asarray(p.balance)).max(axis=1)
-    unit = "ha" if np.allclose(weight[weight > 0], p.area[weight > 0]) else "quality-weighted ha"
-    return [Finding("cropland_balance", "error",
-                    f"cropland balance (占补平衡) cannot hold: {_ha(lost, unit)} of cropland must become construction "
-                    f"land under the rules (parcels {first_ids(p.parcel_ids[rows].tolist())}), but at most "
-                    f"{_ha(gained, unit)} of new cropland can be gained, {_ha(lost - gained, unit)} short; allow more "
-                    "land to become cropland or keep that cropland", lost - gained, unit)]
+    unit = p.rules.units[side.row]
+    return Finding(side.name, "error",
+                   f"cropland balance (占补平衡) cannot hold: {_ha(lost, unit)} of cropland must become construction "
+                   f"land under the rules (parcels {first_ids(p.parcel_ids[rows].tolist())}), but at most "
+                   f"{_ha(gained, unit)} of new cropland can be gained, {_ha(amount, unit)} short; allow more "
+                   "land to become cropland or keep that cropland", amount, unit)
+
+
+MESSAGES: dict[str, Callable[[_Facts, Side, float], Finding]] = {
+    "quota": _quota, "balance": _balance, "capacity": _population}
+"""The planner's message for a broken side of a rule row, by the row's kind."""
 
 
 def _joint(facts: _Facts) -> tuple[list[Finding], list[Finding]]:

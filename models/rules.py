@@ -95,6 +95,17 @@ class RuleMatrix:
         onehot = sp.csr_matrix((np.ones(p * n), (positions, np.repeat(np.arange(p), n))), shape=(n * n_uses, p))
         return np.asarray((self.matrix @ onehot).todense()).T
 
+    def reachable(self, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's least and greatest activity over the layouts ``allowed`` (N×K bool) permits:
+        ``sum_i min_k coef[i, k]`` and ``sum_i max_k coef[i, k]`` over each parcel's allowed uses
+        (exact for one row alone: the parcels choose independently)."""
+        low, high = np.zeros(len(self)), np.zeros(len(self))
+        for r in range(len(self)):
+            coef = self.row(r, allowed.shape[1])
+            low[r] = np.where(allowed, coef, np.inf).min(axis=1).sum()
+            high[r] = np.where(allowed, coef, -np.inf).max(axis=1).sum()
+        return low, high
+
     def slack(self, activity: np.ndarray) -> np.ndarray:
         """Signed slack of every side (P × sides) from the rows' activities (P×R)."""
         sides = self.sides
