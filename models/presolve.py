@@ -279,23 +279,25 @@ def _joint(facts: _Facts) -> tuple[list[Finding], list[Finding]]:
 
 def _joint_rows(p: Problem, first: np.ndarray, group: np.ndarray, g: np.ndarray,
                 k: np.ndarray) -> list[tuple[str, str, float, float, np.ndarray]]:
-    """Rules 5-7 over the columns ``(g, k)``: (name, unit, sense, bound, coefficient per column)."""
-    rows = []
-    for r, quota in enumerate(p.quota_names):
-        inside = p.quota_members[r, k].astype(float)
-        if p.quota_min[r] > 0:
-            rows.append((f"quota_min[{quota}]", "ha", -1.0, float(p.quota_min[r]), inside))
-        if np.isfinite(p.quota_max[r]):
-            rows.append((f"quota_max[{quota}]", "ha", 1.0, float(p.quota_max[r]), inside))
-    if p.balance is not None:
-        # quality weights differ within a group: the best member's weight keeps it a relaxation
-        per_ha = pd.DataFrame(np.asarray(p.balance) / p.area[:, None]).groupby(group).max().to_numpy()
-        rows.append(("cropland_balance", "ha", -1.0, 0.0, per_ha[g, k]))
-    density = p.capacity[first[g], k] / p.area[first[g]]
-    for d in np.flatnonzero(np.isfinite(p.district_target)):
-        rows.append((f"population[{p.districts[d]}]", "persons", -1.0, float(p.district_target[d]),
-                     density * (p.district[first[g]] == d)))
+    """Each side of each rule row over the columns ``(g, k)``: (name, unit, sense, bound, coefficient
+    per hectare of each column). Where parcels of a group differ per hectare (a quality-weighted
+    balance), the side's loosest member stands for the group, which keeps the LP a relaxation."""
+    rules, rows = p.rules, []
+    has_area = p.area > 0
+    for side in rules.sides:
+        per_ha = np.divide(rules.row(side.row, p.n_uses), p.area[:, None], where=has_area[:, None],
+                           out=np.zeros((p.n_parcels, p.n_uses)))
+        grouped = pd.DataFrame(per_ha).groupby(group)
+        loosest = (grouped.max() if side.sign > 0 else grouped.min()).to_numpy()
+        rows.append((f"{side.name} ({_describe(p, side)})", rules.units[side.row], -side.sign, side.bound,
+                     loosest[g, k]))
     return rows
+
+
+def _describe(p: Problem, side: Side) -> str:
+    """A side of a rule row in the planner's words: "construction land maximum 4 ha"."""
+    which = "minimum" if side.sign > 0 else "maximum"
+    return f"{p.rules.labels[side.row]} {which} {_ha(side.bound, p.rules.units[side.row])}"
 
 
 def _pattern_ids(allowed: np.ndarray) -> np.ndarray:

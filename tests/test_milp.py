@@ -255,7 +255,7 @@ def test_population_target_above_capacity_is_named(tiny):
     districts = tiny.scenario.model_dump()["districts"]
     districts["west"]["population_target"] = 5000.0
     problem = _variant(tiny, districts=districts)
-    with pytest.raises(InfeasibleError, match="district west must house 5,000 residents"):
+    with pytest.raises(InfeasibleError, match="district west must house 5,000 persons"):
         milp.solve(problem, "efficiency")
 
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from landalloc.models import Problem
+from landalloc.models.presolve import require_feasible_bounds
 from landalloc.optimizer.distributed import map_tasks
 from landalloc.optimizer.front import ParetoFront
-from landalloc.optimizer.milp import diagnose
 from landalloc.optimizer.milp.exact import Sweep
 from landalloc.optimizer.milp.multi import (Model, Payoff, Point, accounted, assemble, pareto, reused_point, solve_payoff,
                                             solve_point, table_points)
@@ -57,7 +57,7 @@ def distributed_front(problem: Problem, objectives: Sequence[str], points: int |
                                                "note": "the exact sequence runs in one process"})
     objectives = tuple(objectives)
     settings = Settings(time_limit=time_limit, gap=gap, seed=seed)
-    diagnose.presolve_check(problem)
+    require_feasible_bounds(problem)
     earlier = load_earlier(resume, problem, objectives, {"points": points, "method": METHOD})
     started = time.perf_counter()
     model = Model.build(problem, objectives, settings)

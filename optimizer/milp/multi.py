@@ -37,6 +37,7 @@ import pandas as pd
 
 from landalloc.models import Problem
 from landalloc.models.errors import InputError
+from landalloc.models.presolve import require_feasible_bounds
 from landalloc.optimizer.front import ParetoFront
 from landalloc.optimizer.milp import diagnose
 from landalloc.optimizer.milp.build import formulate, objective_senses
@@ -278,7 +279,7 @@ def payoff(problem: Problem, objectives: Sequence[str], time_limit: float | None
     >>> table.table, table.ideal, table.nadir                     # doctest: +SKIP
     """
     settings = Settings(time_limit=time_limit, gap=gap, threads=threads, seed=seed, **options)  # type: ignore[arg-type]
-    diagnose.presolve_check(problem)
+    require_feasible_bounds(problem)
     return payoff_table(Model.build(problem, objectives, settings))
 
 
@@ -481,7 +482,7 @@ def pareto(problem: Problem, objectives: Sequence[str], points: int | str | None
         raise InputError(f"exact_up_to: need an integer of at least 2, got {exact_up_to!r}")
     settings = Settings(time_limit=time_limit, gap=gap, threads=threads, seed=seed, **options)  # type: ignore[arg-type]
     clock = Clock(time_limit, total_time_limit)
-    diagnose.presolve_check(problem)
+    require_feasible_bounds(problem)
     earlier = load_earlier(resume, problem, objectives, {"points": points, "method": method})
     started = time.perf_counter()
     model = Model.build(problem, objectives, settings, clock)

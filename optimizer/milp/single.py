@@ -8,6 +8,7 @@ import time
 from landalloc.models import Problem
 from landalloc.models.errors import InputError, SolverError
 from landalloc.models.scenario import OBJECTIVES
+from landalloc.models.presolve import require_feasible_bounds
 from landalloc.optimizer.milp import diagnose
 from landalloc.optimizer.milp.build import formulate
 from landalloc.optimizer.milp.clock import Clock
@@ -56,7 +57,7 @@ def solve(problem: Problem, objective: str = "efficiency", time_limit: float | N
     settings = Settings(time_limit=time_limit, gap=gap, threads=threads, seed=seed, **options)  # type: ignore[arg-type]
     if objective not in OBJECTIVES:
         raise InputError(f"objective: unknown objective {objective!r}; allowed: {', '.join(OBJECTIVES)}")
-    diagnose.presolve_check(problem)
+    require_feasible_bounds(problem)
     clock = Clock(time_limit)
     start = clock.point_started
     form = formulate(problem, [objective])
