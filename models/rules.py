@@ -115,11 +115,10 @@ class RuleMatrix:
         return sign[None, :] * (activity[:, rows] - bound[None, :])
 
 
-def _stack(rows: list[tuple[np.ndarray, float, float, str, str, str, int, str]]) -> RuleMatrix:
+def _stack(rows: list[tuple[np.ndarray, float, float, str, str, str, int, str]], width: int) -> RuleMatrix:
     """Rows of (dense N×K coefficients, lower, upper, name, kind, unit, district, label) -> RuleMatrix."""
     if not rows:
-        return RuleMatrix(sp.csr_matrix((0, 0)), np.zeros(0), np.zeros(0), (), (), (), np.zeros(0, np.int64), ())
-    width = rows[0][0].size
+        return RuleMatrix(sp.csr_matrix((0, width)), np.zeros(0), np.zeros(0), (), (), (), np.zeros(0, np.int64), ())
     matrix = sp.vstack([sp.csr_matrix(coef.reshape(1, width)) for coef, *_ in rows], format="csr")
     column = list(zip(*[r[1:] for r in rows]))
     return RuleMatrix(matrix, np.array(column[0], float), np.array(column[1], float), tuple(column[2]),
@@ -147,4 +146,4 @@ def build_rules(area: np.ndarray, district: np.ndarray, districts: tuple[str, ..
         coef = np.where((district == d)[:, None], capacity, 0.0)
         rows.append((coef, float(district_target[d]), np.inf, districts[d], "capacity", "persons", int(d),
                      f"housing capacity of {districts[d]}"))
-    return _stack(rows)
+    return _stack(rows, capacity.size)

@@ -79,6 +79,10 @@ class Model:
         objectives = tuple(objectives)
         if len(set(objectives)) != len(objectives) or not objectives:
             raise InputError(f"objectives {list(objectives)}: name distinct objectives")
+        if settings.engine == "pyomo":  # fronts run on the highspy sessions only; never relabel them
+            raise InputError("engine='pyomo' solves one objective through Pyomo (milp.solve) but not payoff tables "
+                             "or fronts, which run on highspy: drop engine='pyomo' (the default 'highs' is the "
+                             "same model) or solve single objectives with milp.solve(..., engine='pyomo')")
         senses = objective_senses(problem, list(objectives))
         start = time.perf_counter()
         form = formulate(problem, senses, constrained=list(objectives))
