@@ -7,10 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-pytest.importorskip("ortools", reason="the bench extra (pip install -e '.[bench]') is not installed")
-
-import benchmarks.common as common  # noqa: E402
-from benchmarks import compact_floors  # noqa: E402
+import benchmarks.common as common
+from benchmarks import compact_floors
 
 
 def test_floors_table_has_every_row_and_computed_verdicts(tmp_path, monkeypatch):
