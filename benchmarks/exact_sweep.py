@@ -20,7 +20,7 @@ from benchmarks.common import write_table
 from tests.counties import PAIRS, MAX_LAYOUTS, check_county, random_county
 
 COUNTS = ("optima", "wrong_optima", "grid_points", "reuse_differs", "milp_points", "milp_off_front",
-          "nsga_points", "nsga_off_front", "true_front")
+          "nsga_points", "nsga_off_front", "all_points", "all_off_front", "all_incomplete", "true_front")
 
 
 def main() -> None:

@@ -232,6 +232,9 @@ class Findings:
     nsga_points: int = 0
     nsga_off_front: int = 0
     true_front: int = 0
+    all_points: int = 0
+    all_off_front: int = 0
+    all_incomplete: int = 0
     errors: list[str] = field(default_factory=list)
 
     def wrong(self, kind: str, message: str) -> None:
@@ -247,7 +250,9 @@ def check_county(county: County, objectives: tuple[str, str], points: int = 11, 
     - every AUGMECON2 grid point, on the run's shared model and on a fresh model, to the
       enumeration's ε-constrained optimum and to each other;
     - every point of the MILP front and of the NSGA-II front: feasible, and not dominated by
-      any layout.
+      any layout;
+    - the MILP's complete front (``points="all"``): every true non-dominated point found, and the
+      run saying it is complete.
 
     The MILP runs with gap 0, so that "optimal" must mean the true optimum.
     """
@@ -255,7 +260,7 @@ def check_county(county: County, objectives: tuple[str, str], points: int = 11, 
     from landalloc.optimizer import milp, nsga
     from landalloc.optimizer.milp.multi import Model, lexicographic, payoff_table, solve_point
     from landalloc.optimizer.milp.settings import Settings
-    from tests.reference import Enumeration, close
+    from tests.reference import RTOL, Enumeration, close
 
     problem = county.compile()
     truth = Enumeration(problem)
@@ -311,8 +316,18 @@ def check_county(county: County, objectives: tuple[str, str], points: int = 11, 
                         progress=False)
     approx = nsga.explore(problem, list(objectives), pop_size=40, generations=nsga_generations, seed=county.seed,
                           progress=False)
-    found.true_front = len(truth.front(objectives, [senses[o] for o in objectives]))
-    for engine, front in (("milp", exact), ("nsga", approx)):
+    complete = milp.pareto(problem, list(objectives), points="all", gap=0.0, time_limit=time_limit,
+                           progress=False)
+    truth_front = truth.front(objectives, [senses[o] for o in objectives])
+    found.true_front = len(truth_front)
+    got = np.array([[_g(v, senses[o]) for v, o in zip(values, objectives)] for values in complete.values]).reshape(-1, 2)
+    slack = RTOL * np.maximum(1.0, np.abs(truth_front).max(axis=0))   # the enumeration's own rounding
+    missing = [row for row in truth_front if not (np.abs(got - row) <= slack).all(axis=1).any()]
+    if missing or not complete.run["complete"]:
+        found.wrong("all_incomplete", f"{tag}: points='all' found {len(got)} of {len(truth_front)} true points "
+                    f"(complete={complete.run['complete']}: {complete.run['incomplete_because']}), missing "
+                    f"{[list(np.round(m, 6)) for m in missing]}")
+    for engine, front in (("milp", exact), ("all", complete), ("nsga", approx)):
         result = evaluate(problem, front.layouts)
         for k, values in enumerate(front.values):
             g = np.array([_g(v, senses[o]) for v, o in zip(values, objectives)])
