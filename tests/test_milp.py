@@ -146,6 +146,20 @@ def test_weighted_sum_points_are_supported_points_of_the_front(tiny_problem, exh
     assert as_set(front.values * _maximised(objectives)) <= truth
 
 
+def test_every_weighted_point_with_zero_weights_is_pareto_optimal(tiny_problem, exhaustive):
+    """Lattice weights with zeros (the corners and edges of the simplex): each point, before the
+    front drops dominated ones, is on the true front (strictly non-dominated)."""
+    objectives = ("efficiency", "ecology", "compactness")
+    truth = as_set(exhaustive_front(exhaustive[1], objectives))
+    model = milp.Model.build(tiny_problem, list(objectives), milp.Settings(gap=0))
+    table = milp.multi.payoff_table(model)
+    points = list(milp.multi.weighted(model, table, 4))
+    zero = [p for p in points if min(p.record[f"weight_{o}"] for o in objectives) == 0]
+    assert len(zero) == 9 and all(p.status == "optimal" for p in zero)
+    assert {tuple(np.round(np.array([p.values[o] for o in objectives]) * _maximised(objectives), 6))
+            for p in zero} <= truth
+
+
 def test_payoff_table_holds_the_ideal_and_lexicographic_optima(tiny_problem, exhaustive):
     objectives = ["efficiency", "equity"]
     table = milp.payoff(tiny_problem, objectives, gap=0)

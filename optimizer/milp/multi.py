@@ -370,7 +370,9 @@ def grid(model: Model, table: Payoff, points: int, progress: Any = None, reuse: 
 def weighted(model: Model, table: Payoff, points: int, progress: Any = None,
              earlier: Earlier | None = None) -> Iterator[Point]:
     """Weighted sums of range-normalised objectives over a simplex lattice of weights (points
-    proven by the ``earlier`` run are taken from it)."""
+    proven by the ``earlier`` run are taken from it). A zero weight of the lattice is solved as
+    :data:`AUGMENTATION`: with every weight positive an optimum is Pareto optimal, where a zero
+    weight would allow a layout that another one beats in the ignored objective."""
     earlier = earlier or Earlier()
     m = len(model.objectives)
     for index, weights in enumerate(simplex_lattice(m, points)):
@@ -381,7 +383,7 @@ def weighted(model: Model, table: Payoff, points: int, progress: Any = None,
             continue
         model.clock.start_point()
         start = model.clock.point_started
-        task_weights = {n: w / r for n, w, r in zip(model.objectives, weights, table.ranges) if w > 0}
+        task_weights = {n: max(w, AUGMENTATION) / r for n, w, r in zip(model.objectives, weights, table.ranges)}
         task = model.form.task(task_weights)
         outcome = model.solve(task)
         assert outcome is not None
