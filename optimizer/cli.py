@@ -45,6 +45,11 @@ FrontOption = Annotated[str | None, typer.Option(
     help="MILP front of 2-5 objectives: augmecon (AUGMECON2, 2-3 objectives) or weighted (weighted sums, "
          "supported points only); default augmecon for 2-3 objectives, weighted for 4-5")]
 
+PointsOption = Annotated[str, typer.Option(
+    parser=lambda text: parse_points(text), metavar="N|all|auto",
+    help="MILP: 'all' finds every non-dominated point; N an AUGMECON2 grid of N points per objective, "
+         "gaps filled up to N distinct points; 'auto' is 'all' while the front has at most 30 points, "
+         "else 30 points spread over it")]
 TotalTimeLimit = Annotated[float | None, typer.Option(
     help="seconds for the whole run: no MILP point starts once they have run out, the front is "
                                "marked incomplete and --resume continues it (NSGA: the shorter of this and "
@@ -151,11 +156,7 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
           method: MethodOption = "milp",
           objectives: ObjectivesOption = "",
           front_kind: FrontOption = None,
-          points: Annotated[str, typer.Option(
-              parser=lambda text: parse_points(text), metavar="N|all|auto",
-              help="MILP: 'all' finds every non-dominated point; N an AUGMECON2 grid of N points per objective, "
-                   "gaps filled up to N distinct points; 'auto' is 'all' while the front has at most 30 points, "
-                   "else 30 points spread over it")] = "auto",
+          points: PointsOption = "auto",
           time_limit: Annotated[float | None, typer.Option(
               help="seconds (MILP: per front point, all its stages and the model build; NSGA: whole run)")] = None,
           total_time_limit: TotalTimeLimit = None,
@@ -365,7 +366,7 @@ def batch(scenarios: Annotated[list[Path], typer.Argument(help="scenario.toml fi
           method: MethodOption = "milp",
           objectives: ObjectivesOption = "",
           front_kind: FrontOption = None,
-          points: Annotated[int, typer.Option(min=2, help="MILP: grid points")] = 11,
+          points: PointsOption = "11",
           time_limit: Annotated[float | None, typer.Option(help="seconds per front point (NSGA: per run)")] = None,
           total_time_limit: TotalTimeLimit = None,
           generations: Annotated[int, typer.Option(min=1, help="NSGA: generations")] = 100,

@@ -50,10 +50,13 @@ def test_batch_of_scenarios(tmp_path):
     text = (bundled("tiny") / "scenario.toml").read_text()
     strict.write_text(text.replace("min = 3.0", "min = 4.0", 1))
     done = run("batch", str(bundled("tiny") / "scenario.toml"), str(strict), "--instance", str(bundled("tiny")),
-               "--objectives", "efficiency,equity", "--points", "4", "--out", str(tmp_path / "batch"))
+               "--objectives", "efficiency,equity", "--points", "all", "--out", str(tmp_path / "batch"))
     assert done.returncode == 0, done.stderr
     summary = pd.read_csv(tmp_path / "batch" / "summary.csv")
     assert list(summary["scenario"]) == ["tiny", "strict"]
+    for name in ("tiny", "strict"):   # every scenario's front is its complete non-dominated set
+        recorded = json.loads((tmp_path / "batch" / name / "run.json").read_text())
+        assert recorded["requested"] == "all" and recorded["complete"] is True, recorded
     assert (tmp_path / "batch" / "tiny" / "front.csv").exists()
     assert (tmp_path / "batch" / "comparison" / "indicators.csv").exists()
 
