@@ -9,6 +9,7 @@ same answer from a model reused between solves as from a fresh one. The larger s
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -99,6 +100,20 @@ def test_branch_and_bound_from_a_start_returns_what_it_claims(aggregator, monkey
     result = hi.branch_and_bound(highs, start, task.objective)
     assert close(result.objective, task.objective(result.values))
     assert close(task.objective(result.values), truth.optimum("compactness", "max"))
+
+
+def test_the_aggregator_bit_is_the_installed_highs_aggregator(capfd):
+    """HiGHS numbers its presolve rules by an enum that has changed between releases: the bit
+    switched off must be the one this HiGHS logs as the aggregator (pyproject pins the releases
+    where it is)."""
+    highs = hi.new_highs(Settings(log=True), presolve="on")
+    form = Model.build(random_county(MISVALUED_START).compile(), ("compactness",), Settings()).form
+    task = form.task({"compactness": 1.0})
+    hi.pass_model(highs, form.csc, task, form.integer)
+    hi.branch_and_bound(highs, None, task.objective)
+    log = capfd.readouterr().out
+    switched = re.findall(r"set bit \d+ =\s*(\d+)\): (.+)", log)   # "Rule 12 (set bit 12 = 4096): Aggregator"
+    assert switched == [(str(hi.AGGREGATOR_OFF), "Aggregator")], log[:2000]
 
 
 @pytest.mark.parametrize("stopped, objective, bound, gap, expected", [

@@ -72,7 +72,9 @@ AGGREGATOR_OFF = 1 << 12
 1.16). On these models it is unsound: on random tiny counties (benchmarks/exact_sweep.py) it
 mapped a MIP start to a point worth more than the start, so HiGHS stopped "optimal" on the
 start, and on an ε-point with no start at all it cut the optimum off (compactness 0 reported
-optimal where 0.08 is feasible). Every other presolve rule stays on."""
+optimal where 0.08 is feasible). Every other presolve rule stays on. HiGHS has renumbered its
+rules before: pyproject admits only the releases where bit 12 is the aggregator, and a test
+reads HiGHS's own log to check it."""
 
 
 def new_highs(settings: Settings, **options: object) -> highspy.Highs:
