@@ -11,9 +11,10 @@ import numpy as np
 import shapely
 
 from landalloc.models.errors import InfeasibleError, InputError, first_ids
-from landalloc.models.landuse import CROPLAND, SERVICE, URBAN
+from landalloc.models.landuse import CROPLAND, SERVICE, URBAN, LandUse
 from landalloc.models.problem import Problem
-from landalloc.models.scenario import GROUPS, Scenario
+from landalloc.models.rules import QuotaRule
+from landalloc.models.scenario import GROUPS, Quota, Scenario
 from landalloc.models.spatial import adjacency, catchments
 
 
@@ -41,7 +42,7 @@ def compile_problem(parcels: gpd.GeoDataFrame, scenario: Scenario, name: str = "
     change = np.repeat(area[:, None], k, axis=1)
     change[np.arange(n), current] = 0.0
 
-    quota_names, members, qmin, qmax = _quotas(scenario, codes, uses)
+    quotas = _quotas(scenario, uses)
     balance = _balance(parcels, scenario, current, codes, area) if scenario.rules.cropland_balance else None
     density = np.array([scenario.population.density.get(c, 0.0) for c in codes])
 
@@ -68,7 +69,7 @@ def compile_problem(parcels: gpd.GeoDataFrame, scenario: Scenario, name: str = "
         name=name or scenario.name, uses=uses, parcel_ids=ids, area=area, current=current,
         residents=residents, allowed=allowed, forbidden=forbidden,
         efficiency=area[:, None] * suit * benefit[None, :], ecology=area[:, None] * esv[None, :],
-        change=change, quota_names=quota_names, quota_members=members, quota_min=qmin, quota_max=qmax,
+        change=change, quotas=quotas,
         balance=balance, capacity=area[:, None] * density[None, :], district=district,
         districts=districts, district_urban=district_urban, district_target=target, demand=demand,
         catchment=catchments(centroids, demand, scenario.service.radius_m),
@@ -125,22 +126,24 @@ def _check_some_use(allowed: np.ndarray, forbidden: dict[str, np.ndarray], ids: 
             "may not be converted to cropland); allow the conversion or fix the zoning flags")
 
 
-def _quotas(scenario: Scenario, codes: list[str], uses: tuple) -> tuple[tuple[str, ...], np.ndarray,
-                                                                        np.ndarray, np.ndarray]:
-    """Quota rows: a membership mask over uses and min/max area in ha (docs/model.md, rule 5)."""
+def _quotas(scenario: Scenario, uses: tuple[LandUse, ...]) -> tuple[QuotaRule, ...]:
+    """Quota rows: the uses each sums and its min/max area in ha (docs/model.md, rule 5)."""
     if not scenario.rules.quotas:
-        return (), np.zeros((0, len(codes)), bool), np.zeros(0), np.zeros(0)
-    groups = np.array([u.group for u in uses])
-    names, members, low, high = [], [], [], []
-    for key, quota in scenario.quotas.items():
-        if quota.min is None and quota.max is None:
-            continue
-        names.append(key)
-        members.append(groups == key if key in GROUPS else np.array(codes) == key)
-        low.append(quota.min or 0.0)
-        high.append(np.inf if quota.max is None else quota.max)
-    return (tuple(names), np.array(members, bool).reshape(-1, len(codes)), np.array(low, float),
-            np.array(high, float))
+        return ()
+    return tuple(_quota(key, quota, uses) for key, quota in scenario.quotas.items()
+                 if quota.min is not None or quota.max is not None)
+
+
+def _quota(key: str, quota: Quota, uses: tuple[LandUse, ...], parcels: np.ndarray | None = None,
+           district: int = -1, place: str = "") -> QuotaRule:
+    """One quota on a use or a group ("construction land" in messages, else the use's English name)."""
+    if key in GROUPS:
+        members, label = np.array([u.group == key for u in uses]), f"{key} land"
+    else:
+        members = np.array([u.code == key for u in uses])
+        label = uses[int(members.argmax())].name_en
+    return QuotaRule(key, members, quota.min or 0.0, np.inf if quota.max is None else quota.max,
+                     label, parcels, district, place)
 
 
 def _balance(parcels: gpd.GeoDataFrame, scenario: Scenario, current: np.ndarray, codes: list[str],

@@ -36,8 +36,8 @@ import scipy.sparse as sp
 from landalloc.models.errors import InfeasibleError, first_ids
 from landalloc.models.evaluation import TOLERANCE
 from landalloc.models.problem import Problem
-from landalloc.models.rules import Side
-from landalloc.models.scenario import GROUPS, OBJECTIVES
+from landalloc.models.rules import QuotaRule, Side
+from landalloc.models.scenario import OBJECTIVES
 
 MAX_SUBSETS_OF = 12
 """Quota rows up to which check 3 tries every disjoint subset (2^12 sets); above, single rows."""
@@ -113,26 +113,23 @@ class _Facts:
 
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
-        allowed = problem.allowed.astype(np.int32)
-        members = problem.quota_members.astype(np.int32)
         self.area, self.total = problem.area, float(problem.area.sum())
-        self.may = (allowed @ members.T) > 0                       # N×R: some allowed use in r
-        self.must = (allowed @ (1 - members).T) == 0               # N×R: every allowed use in r
         self.low, self.high = problem.rules.reachable(problem.allowed)   # per rule row
-        quota_rows = [problem.rules.names.index(q) for q in problem.quota_names]
-        self.reach = self.high[quota_rows]                         # R: area that may be in r
-        self.forced = self.low[quota_rows]                         # R: area that must be in r
         self.pattern = _pattern_ids(problem.allowed)             # N: which allowed-use pattern
         first = np.zeros(self.pattern.max() + 1, np.int64)
         first[self.pattern] = np.arange(problem.n_parcels)
         self.patterns = problem.allowed[first]                     # one row per pattern
         self.pattern_area = np.bincount(self.pattern, weights=self.area)
 
-    def label(self, r: int) -> str:
-        name = self.problem.quota_names[r]
-        if name in GROUPS:
-            return f"{name} land"
-        return self.problem.uses[self.problem.use_index(name)].name_en
+    def quota(self, r: int) -> tuple[QuotaRule, np.ndarray, np.ndarray]:
+        """Quota row r (``build_rules`` puts the quotas first, in order), the parcels that may take
+        one of its uses and those that must (every allowed use is one of them), within its parcels."""
+        quota = self.problem.quotas[r]
+        scope = np.ones(self.problem.n_parcels, bool) if quota.parcels is None else quota.parcels
+        allowed = self.problem.allowed
+        may = scope & (allowed & quota.members[None, :]).any(axis=1)
+        must = scope & ~(allowed & ~quota.members[None, :]).any(axis=1)
+        return quota, may, must
 
     def rules_against(self, rows: np.ndarray, uses: np.ndarray) -> list[str]:
         """Rules that forbid any of ``uses`` on any of the parcels ``rows``."""
@@ -153,49 +150,53 @@ def _bounds(facts: _Facts) -> list[Finding]:
 
 def _quota(facts: _Facts, side: Side, amount: float) -> Finding:
     p = facts.problem
-    r = p.quota_names.index(p.rules.names[side.row])
-    name, label = p.quota_names[r], facts.label(r)
+    quota, may, must = facts.quota(side.row)
+    key = f"{'quotas' if p.rules.kinds[side.row] == 'quota' else 'district_quotas'}.{p.rules.names[side.row]}"
+    where = "under the rules" if quota.district < 0 else "there"
     if side.sign < 0:
-        rows = np.flatnonzero(facts.must[:, r])
-        rules = facts.rules_against(rows, np.flatnonzero(~p.quota_members[r]))
+        rows = np.flatnonzero(must)
+        rules = facts.rules_against(rows, np.flatnonzero(~quota.members))
         return Finding(side.name, "error",
-                       f"{label} maximum {_ha(side.bound)} cannot be met: {_ha(facts.forced[r])} of "
-                       f"parcels must be {label} under the rules ({', '.join(rules) or 'no other use'}; "
+                       f"{quota.label} maximum {_ha(side.bound)} cannot be met: {_ha(facts.low[side.row])} of "
+                       f"parcels must be {quota.use_label} {where} ({', '.join(rules) or 'no other use'}; "
                        f"e.g. parcels {first_ids(p.parcel_ids[rows].tolist())}), {_ha(amount)} too many; raise "
-                       f"quotas.{name}.max or allow those parcels other uses", amount, "ha")
-    uses = np.flatnonzero(p.quota_members[r])
-    shut = {rule: float(facts.area[~facts.may[:, r] & mask[:, uses].all(axis=1)].sum())
+                       f"{key}.max or allow those parcels other uses", amount, "ha")
+    uses = np.flatnonzero(quota.members)
+    inside = np.ones(p.n_parcels, bool) if quota.parcels is None else quota.parcels
+    shut = {rule: float(facts.area[inside & ~may & mask[:, uses].all(axis=1)].sum())
             for rule, mask in p.forbidden.items()}
+    place = "the county" if quota.district < 0 else f"district {p.districts[quota.district]}" \
+        if quota.district < len(p.districts) else "the district"
     because = ", ".join(f"{rule} shuts out {_ha(a)}" for rule, a in sorted(shut.items(), key=lambda x: -x[1])
-                        if a > 0) or f"the county has only {_ha(facts.total)}"
+                        if a > 0) or f"{place} has only {_ha(float(facts.area[inside].sum()))}"
     return Finding(side.name, "error",
-                   f"{label} minimum {_ha(side.bound)} cannot be met: at most "
-                   f"{_ha(facts.reach[r])} of parcels may be {label} under the rules ({because}), "
-                   f"{_ha(amount)} short; lower quotas.{name}.min or allow more conversions", amount, "ha")
+                   f"{quota.label} minimum {_ha(side.bound)} cannot be met: at most "
+                   f"{_ha(facts.high[side.row])} of parcels may be {quota.use_label} {where} ({because}), "
+                   f"{_ha(amount)} short; lower {key}.min or allow more conversions", amount, "ha")
 
 
 def _quota_sum(facts: _Facts) -> list[Finding]:
     """Minimum quotas of disjoint rows, plus the area that must lie outside them, above the total."""
     p = facts.problem
-    rows = [r for r in range(len(p.quota_names)) if p.quota_min[r] > 0]
+    rows = [r for r, q in enumerate(p.quotas) if q.district < 0 and q.low > 0]
     sizes = range(2, len(rows) + 1) if len(rows) <= MAX_SUBSETS_OF else ()
     worst: tuple[float, tuple[int, ...], float] | None = None
     for size in sizes:
         for chosen in combinations(rows, size):
-            covered = p.quota_members[list(chosen)]
+            covered = np.array([p.quotas[r].members for r in chosen])
             if (covered.sum(axis=0) > 1).any():  # overlapping rows count the same hectares twice
                 continue
             outside = float(facts.pattern_area[~(facts.patterns & covered.any(axis=0)).any(axis=1)].sum())
-            excess = float(p.quota_min[list(chosen)].sum()) + outside - facts.total
+            excess = sum(p.quotas[r].low for r in chosen) + outside - facts.total
             if excess > TOLERANCE * max(1.0, facts.total) and (worst is None or excess > worst[0]):
                 worst = (excess, chosen, outside)
     if worst is None:
         return []
     excess, chosen, outside = worst
-    parts = " + ".join(f"{p.quota_names[r]} {_ha(p.quota_min[r], unit='')}" for r in chosen)
+    parts = " + ".join(f"{p.quotas[r].key} {_ha(p.quotas[r].low, unit='')}" for r in chosen)
     rest = f", and {_ha(outside)} of parcels may take none of these uses," if outside > 0 else ""
     return [Finding("quotas", "error",
-                    f"the minimum quotas {parts} = {_ha(float(p.quota_min[list(chosen)].sum()))} cannot fit: the "
+                    f"the minimum quotas {parts} = {_ha(sum(p.quotas[r].low for r in chosen))} cannot fit: the "
                     f"county has {_ha(facts.total)}{rest} so they exceed it by {_ha(excess)}; lower these minimums",
                     excess, "ha")]
 
@@ -227,7 +228,7 @@ def _balance(facts: _Facts, side: Side, amount: float) -> Finding:
 
 
 MESSAGES: dict[str, Callable[[_Facts, Side, float], Finding]] = {
-    "quota": _quota, "balance": _balance, "capacity": _population}
+    "quota": _quota, "district_quota": _quota, "balance": _balance, "capacity": _population}
 """The planner's message for a broken side of a rule row, by the row's kind."""
 
 

@@ -16,8 +16,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from landalloc.models.landuse import LandUse
-from landalloc.models.rules import RuleMatrix, build_rules
-from landalloc.models.scenario import GROUPS, UNITS
+from landalloc.models.rules import QuotaRule, RuleMatrix, build_rules
+from landalloc.models.scenario import UNITS
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -34,9 +34,9 @@ class Problem:
         their union.
     efficiency, ecology, change : N×K objective coefficients (a_i s_ik b_k; a_i v_k;
         a_i [k != u0_i]).
-    quota_names, quota_members (R×K bool), quota_min, quota_max : area bounds in ha on sums
-        of uses (one use or a group; ``construction`` is the construction-land cap). These, ``balance``,
-        ``capacity`` and ``district_target`` are input data; every engine reads them as :attr:`rules`.
+    quotas : area bounds in ha on sums of uses (one use or a group; ``construction`` is the
+        construction-land cap). These, ``balance``, ``capacity`` and ``district_target`` are input
+        data; every engine and report reads them as :attr:`rules`.
     balance : N×K cropland-balance coefficients (new cropland minus cropland lost to
         construction, optionally quality-weighted) or None when the rule is off.
     capacity : N×K housing capacity in persons (a_i * density_k).
@@ -63,10 +63,7 @@ class Problem:
     efficiency: np.ndarray
     ecology: np.ndarray
     change: np.ndarray
-    quota_names: tuple[str, ...]
-    quota_members: np.ndarray
-    quota_min: np.ndarray
-    quota_max: np.ndarray
+    quotas: tuple[QuotaRule, ...]
     balance: np.ndarray | None
     capacity: np.ndarray
     district: np.ndarray
@@ -130,16 +127,8 @@ class Problem:
     def rules(self) -> RuleMatrix:
         """Every area-linear rule (quotas, cropland balance, housing capacity) as one sparse matrix:
         the rows ``evaluate``, the MILP builder, NSGA-II and presolve all read."""
-        quotas = tuple((name, self.quota_members[r], float(self.quota_min[r]), float(self.quota_max[r]),
-                        self.quota_label(name)) for r, name in enumerate(self.quota_names))
-        return build_rules(self.area, self.district, self.districts, quotas, self.balance, self.capacity,
-                           self.district_target)
-
-    def quota_label(self, name: str) -> str:
-        """A quota's name in messages: "construction land" for a group, the use's English name else."""
-        if name in GROUPS:
-            return f"{name} land"
-        return self.uses[self.use_index(name)].name_en
+        return build_rules(self.area, self.district, self.districts, self.n_uses, self.quotas, self.balance,
+                           self.capacity, self.district_target)
 
     @cached_property
     def catchment_by_parcel(self) -> sp.csr_matrix:

@@ -19,6 +19,7 @@ import scipy.sparse as sp
 
 SIDES: dict[str, tuple[str, str]] = {
     "quota": ("quota_min[{name}]", "quota_max[{name}]"),
+    "district_quota": ("quota_min[{name}]", "quota_max[{name}]"),
     "balance": ("{name}", "{name}_max"),
     "capacity": ("population[{name}]", "population_max[{name}]"),
 }
@@ -87,6 +88,15 @@ class RuleMatrix:
         """Row r as a dense N×K table (``coef[i, k]`` of x_ik)."""
         return self.matrix[r].toarray().reshape(-1, n_uses)
 
+    def touched(self, r: int, n_uses: int) -> tuple[np.ndarray, np.ndarray]:
+        """The parcels row r counts and their coefficients (len × K): the row without its zero parcels."""
+        start, stop = self.matrix.indptr[r], self.matrix.indptr[r + 1]
+        column, value = self.matrix.indices[start:stop], self.matrix.data[start:stop]
+        parcels, where = np.unique(column // n_uses, return_inverse=True)
+        coef = np.zeros((len(parcels), n_uses))
+        coef[where, column % n_uses] = value
+        return parcels, coef
+
     def activity(self, layouts: np.ndarray, n_uses: int) -> np.ndarray:
         """``matrix @ onehot(layout)`` for P layouts (P×N use indices): P×R, by a sparse gather."""
         layouts = np.atleast_2d(layouts)
@@ -100,10 +110,10 @@ class RuleMatrix:
         ``sum_i min_k coef[i, k]`` and ``sum_i max_k coef[i, k]`` over each parcel's allowed uses
         (exact for one row alone: the parcels choose independently)."""
         low, high = np.zeros(len(self)), np.zeros(len(self))
-        for r in range(len(self)):
-            coef = self.row(r, allowed.shape[1])
-            low[r] = np.where(allowed, coef, np.inf).min(axis=1).sum()
-            high[r] = np.where(allowed, coef, -np.inf).max(axis=1).sum()
+        for r in range(len(self)):   # parcels a row does not count add 0 to either end
+            parcels, coef = self.touched(r, allowed.shape[1])
+            low[r] = np.where(allowed[parcels], coef, np.inf).min(axis=1).sum()
+            high[r] = np.where(allowed[parcels], coef, -np.inf).max(axis=1).sum()
         return low, high
 
     def slack(self, activity: np.ndarray) -> np.ndarray:
@@ -115,35 +125,84 @@ class RuleMatrix:
         return sign[None, :] * (activity[:, rows] - bound[None, :])
 
 
-def _stack(rows: list[tuple[np.ndarray, float, float, str, str, str, int, str]], width: int) -> RuleMatrix:
-    """Rows of (dense N×K coefficients, lower, upper, name, kind, unit, district, label) -> RuleMatrix."""
-    if not rows:
-        return RuleMatrix(sp.csr_matrix((0, width)), np.zeros(0), np.zeros(0), (), (), (), np.zeros(0, np.int64), ())
-    matrix = sp.vstack([sp.csr_matrix(coef.reshape(1, width)) for coef, *_ in rows], format="csr")
-    column = list(zip(*[r[1:] for r in rows]))
-    return RuleMatrix(matrix, np.array(column[0], float), np.array(column[1], float), tuple(column[2]),
-                      tuple(column[3]), tuple(column[4]), np.array(column[5], np.int64), tuple(column[6]))
+@dataclass(frozen=True, eq=False)
+class QuotaRule:
+    """One quota as compiled input: bounds in ha on the area of some uses, county-wide or in a district.
 
-
-def build_rules(area: np.ndarray, district: np.ndarray, districts: tuple[str, ...],
-                quotas: tuple[tuple[str, np.ndarray, float, float, str], ...], balance: np.ndarray | None,
-                capacity: np.ndarray, district_target: np.ndarray) -> RuleMatrix:
-    """The rows of rules 5-7 from the compiled input data (see :class:`~landalloc.models.problem.Problem`).
-
-    ``quotas``: (key, use membership K bool, min ha (0 = none), max ha (inf = none), label) per quota.
+    ``members`` (K bool) are the uses it sums (one use or a group), ``parcels`` (N bool) the
+    parcels it covers (None: every parcel), ``district`` the district index it belongs to (-1:
+    county-wide) and ``place`` that district's name. ``low`` is 0 and ``high`` inf where the side
+    is not set.
     """
-    rows: list[tuple[np.ndarray, float, float, str, str, str, int, str]] = []
-    for key, members, low, high, label in quotas:
-        coef = area[:, None] * members[None, :].astype(float)
-        rows.append((coef, low if low > 0 else -np.inf, high, key, "quota", "ha", -1, label))
+
+    key: str
+    members: np.ndarray
+    low: float
+    high: float
+    use_label: str
+    parcels: np.ndarray | None = None
+    district: int = -1
+    place: str = ""
+
+    @property
+    def label(self) -> str:
+        """The quota in messages: "cropland", "construction land of 鄂托克前旗"."""
+        return f"{self.use_label} of {self.place}" if self.place else self.use_label
+
+
+def _area_rows(area: np.ndarray, n_uses: int, quotas: tuple[QuotaRule, ...]) -> sp.csr_matrix:
+    """The quota rows ``a_i [k in members] [i in parcels]``, built straight as CSR (no N×K table)."""
+    indptr, indices, data = [0], [], []
+    for quota in quotas:
+        parcel = np.flatnonzero(area != 0) if quota.parcels is None else np.flatnonzero((area != 0) & quota.parcels)
+        uses = np.flatnonzero(quota.members)
+        indices.append((parcel[:, None] * n_uses + uses[None, :]).reshape(-1))
+        data.append(np.repeat(area[parcel], len(uses)))
+        indptr.append(indptr[-1] + len(indices[-1]))
+    width = len(area) * n_uses
+    if not quotas:
+        return sp.csr_matrix((0, width))
+    return sp.csr_matrix((np.concatenate(data), np.concatenate(indices), np.array(indptr, np.int64)),
+                         shape=(len(quotas), width))
+
+
+def _table_rows(table: np.ndarray, row_of: np.ndarray, n_rows: int) -> sp.csr_matrix:
+    """Rows of an N×K ``table`` split by parcel: parcel i's coefficients go to row ``row_of[i]``
+    (-1: to none), as CSR from one pass over the table's nonzeros."""
+    n, k = table.shape
+    parcel, use = np.nonzero(table)
+    keep = row_of[parcel] >= 0
+    parcel, use = parcel[keep], use[keep]
+    return sp.csr_matrix((table[parcel, use], (row_of[parcel], parcel * k + use)), shape=(n_rows, n * k))
+
+
+def build_rules(area: np.ndarray, district: np.ndarray, districts: tuple[str, ...], n_uses: int,
+                quotas: tuple[QuotaRule, ...], balance: np.ndarray | None,
+                capacity: np.ndarray, district_target: np.ndarray) -> RuleMatrix:
+    """The rows of rules 5-7 from the compiled input data (see :class:`~landalloc.models.problem.Problem`),
+    built sparse: a row holds only the (parcel, use) pairs it counts, so a million parcels stay cheap."""
+    blocks = [_area_rows(area, n_uses, quotas)]
+    lower = [q.low if q.low > 0 else -np.inf for q in quotas]
+    upper = [q.high for q in quotas]
+    names = [q.key for q in quotas]
+    kinds = ["quota" if q.district < 0 else "district_quota" for q in quotas]
+    units = ["ha"] * len(quotas)
+    owner = [q.district for q in quotas]
+    labels = [q.label for q in quotas]
     if balance is not None:
         weight = np.abs(balance).max(axis=1)
         moving = weight > 0
-        unit = "ha" if np.allclose(weight[moving], area[moving]) else "quality-weighted ha"
-        rows.append((np.asarray(balance, float), 0.0, np.inf, "cropland_balance", "balance", unit, -1,
-                     "cropland balance"))
-    for d in np.flatnonzero(np.isfinite(district_target)):
-        coef = np.where((district == d)[:, None], capacity, 0.0)
-        rows.append((coef, float(district_target[d]), np.inf, districts[d], "capacity", "persons", int(d),
-                     f"housing capacity of {districts[d]}"))
-    return _stack(rows, capacity.size)
+        blocks.append(_table_rows(np.asarray(balance, float), np.zeros(len(area), np.int64), 1))
+        lower.append(0.0), upper.append(np.inf), names.append("cropland_balance"), kinds.append("balance")
+        units.append("ha" if np.allclose(weight[moving], area[moving]) else "quality-weighted ha")
+        owner.append(-1), labels.append("cropland balance")
+    targeted = np.flatnonzero(np.isfinite(district_target))
+    row_of = np.full(len(districts), -1, np.int64)
+    row_of[targeted] = np.arange(len(targeted))
+    blocks.append(_table_rows(capacity, row_of[district], len(targeted)))
+    for d in targeted:
+        lower.append(float(district_target[d])), upper.append(np.inf), names.append(districts[d])
+        kinds.append("capacity"), units.append("persons"), owner.append(int(d))
+        labels.append(f"housing capacity of {districts[d]}")
+    return RuleMatrix(sp.vstack(blocks, format="csr"), np.array(lower, float), np.array(upper, float),
+                      tuple(names), tuple(kinds), tuple(units), np.array(owner, np.int64), tuple(labels))

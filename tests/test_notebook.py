@@ -121,8 +121,7 @@ def test_with_scenario_merges_and_validates(instance):
     today, relaxed = instance.compile(), variant.compile()
     assert not la.evaluate(today, today.current_layout).feasible[0]    # today's layout houses too few people
     assert la.evaluate(relaxed, relaxed.current_layout).feasible[0]    # the variant drops that rule
-    crop = relaxed.quota_names.index(next(n for n in relaxed.quota_names if "crop" in n))
-    assert relaxed.quota_min[crop] == 4.0
+    assert next(q for q in relaxed.quotas if q.key == "crop").low == 4.0
 
 
 WITHOUT_SERVICE = {"land_use": [u.model_dump() for u in la.Instance.load(bundled("tiny")).scenario.land_use

@@ -201,9 +201,9 @@ def test_instance_loads_compiles_and_is_feasible(tmp_path, n: int, seed: int, sh
     m = len(parcel)
     rows = [sp.csr_matrix((np.ones(m), (parcel, np.arange(m))), shape=(problem.n_parcels, m))]
     low, high = [np.ones(problem.n_parcels)], [np.ones(problem.n_parcels)]
-    for r in range(len(problem.quota_names)):
-        rows.append(sp.csr_matrix(problem.area[parcel] * problem.quota_members[r, use]))
-        low.append([problem.quota_min[r]]), high.append([problem.quota_max[r]])
+    for quota in problem.quotas:
+        rows.append(sp.csr_matrix(problem.area[parcel] * quota.members[use]))
+        low.append([quota.low]), high.append([quota.high])
     rows.append(sp.csr_matrix(problem.balance[parcel, use]))
     low.append([0.0]), high.append([np.inf])
     for d in np.flatnonzero(np.isfinite(problem.district_target)):

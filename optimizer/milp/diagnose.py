@@ -76,7 +76,7 @@ def _rule(problem: Problem, group: str, index: int, side: int) -> tuple[int, str
     rules = problem.rules
     r = rules.kinds.index(KINDS[group]) + index
     bound = float(rules.lower[r] if side == 0 else rules.upper[r])
-    label = problem.quota_label(rules.names[r]) if group == "quota" else rules.names[r]
+    label = rules.labels[r] if group == "quota" else rules.names[r]
     return r, label, bound
 
 

@@ -1,15 +1,13 @@
-"""The linear constraints (quotas, cropland balance, population capacity) as a running account.
+"""The area-linear rules (the rows of ``problem.rules``) as a running account of layouts.
 
-Every constraint that :func:`landalloc.models.evaluate` reports after the allocation rules is linear in
-the layout: ``lhs_c = sum_i A_c[i, k_i] >= b_c``. The ledger keeps, per layout, a few
-*features* from which every ``lhs_c`` follows by one small matrix product:
+Every constraint that :func:`landalloc.models.evaluate` reports after the allocation rules is one
+side of a row of the problem's rule matrix: ``lhs_c = sign_c (sum_i A_r[i, k_i] - bound_c) >= 0``.
+The ledger's *features* are the rows' activities; the slacks follow by one small matrix product.
+It reads nothing but the rule matrix, so a new kind of row (a district quota, say) reaches repair
+and local improvement with no edit here.
 
-- the area of each use (K features; quotas are sums of them),
-- the cropland balance (one feature, when the rule is on),
-- the housing capacity of each district with a target (one feature each).
-
-A move of one parcel from use ``k0`` to ``k1`` changes at most four features, so repair and
-local improvement can score thousands of candidate moves per layout with array arithmetic and
+A move of one parcel from use ``k0`` to ``k1`` changes the rows that count that parcel, so repair
+and local improvement can score thousands of candidate moves per layout with array arithmetic and
 add them up exactly (moves on distinct parcels are additive). Slacks agree with ``evaluate``
 (a test checks it); ``evaluate`` stays the judge of every reported layout.
 """
@@ -20,6 +18,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+import scipy.sparse as sp
 
 from landalloc.models.evaluation import TOLERANCE, constraint_names
 from landalloc.optimizer.nsga.genome import Genome
@@ -32,40 +31,21 @@ ROW_BY_ROW_GENES = 50_000
 
 @dataclass(frozen=True, eq=False)
 class Ledger:
-    """Constraint features of layouts given as genes, and the effect of single-parcel moves."""
+    """Rule-row activities of layouts given as genes, and the effect of single-parcel moves."""
 
     genome: Genome
 
     @cached_property
     def _constraints(self) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray]:
-        """Names, matrix M (C × features), bound b and scale of every linear constraint."""
+        """Names, matrix M (C × rows: the side's sign), bound b and scale of every checked side."""
         p = self.genome.problem
         names, scale = constraint_names(p)
         skip = len(p.forbidden)
-        k, n_feat = p.n_uses, self.n_features
-        rows, bounds = [], []
-        for r in range(len(p.quota_names)):
-            member = np.zeros(n_feat)
-            member[:k] = p.quota_members[r]
-            if p.quota_min[r] > 0:
-                rows.append(member)
-                bounds.append(p.quota_min[r])
-            if np.isfinite(p.quota_max[r]):
-                rows.append(-member)
-                bounds.append(-p.quota_max[r])
-        if p.balance is not None:
-            row = np.zeros(n_feat)
-            row[k] = 1.0
-            rows.append(row)
-            bounds.append(0.0)
-        for f, d in enumerate(self.targeted):
-            row = np.zeros(n_feat)
-            row[self.capacity_offset + f] = 1.0
-            rows.append(row)
-            bounds.append(p.district_target[d])
-        matrix = np.array(rows, float).reshape(-1, n_feat)
-        assert len(matrix) == len(names) - skip
-        return names[skip:], matrix, np.array(bounds, float), scale[skip:]
+        sides = p.rules.sides
+        matrix = np.zeros((len(sides), self.n_features))
+        matrix[np.arange(len(sides)), [s.row for s in sides]] = [s.sign for s in sides]
+        bound = np.array([s.sign * s.bound for s in sides], float)
+        return names[skip:], matrix, bound, scale[skip:]
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -87,81 +67,63 @@ class Ledger:
     def n_constraints(self) -> int:
         return len(self.bound)
 
-    @cached_property
-    def targeted(self) -> np.ndarray:
-        """Districts with a population target."""
-        return np.flatnonzero(np.isfinite(self.genome.problem.district_target))
-
-    @property
-    def capacity_offset(self) -> int:
-        p = self.genome.problem
-        return p.n_uses + (p.balance is not None)
-
     @property
     def n_features(self) -> int:
-        return self.capacity_offset + len(self.targeted)
+        return len(self.genome.problem.rules)
 
-    # -- per-(gene, use) coefficients of the features ------------------------------------------
+    # -- per-(gene, use) coefficients of the rows ----------------------------------------------
 
     @cached_property
     def area(self) -> np.ndarray:
         return self.genome.problem.area[self.genome.free]
 
     @cached_property
-    def balance(self) -> np.ndarray:
-        """n_genes × K cropland-balance coefficients (zeros when the rule is off)."""
-        p = self.genome.problem
-        if p.balance is None:
-            return np.zeros((self.genome.n_genes, p.n_uses))
-        return np.ascontiguousarray(p.balance[self.genome.free])
+    def table(self) -> sp.csr_matrix:
+        """CSR (n_genes·K) × rows: row ``g*K + k`` holds every rule row's coefficient of gene g on use k."""
+        p, g = self.genome.problem, self.genome
+        k = p.n_uses
+        columns = (g.free[:, None] * k + np.arange(k)[None, :]).reshape(-1)
+        return p.rules.matrix.tocsc()[:, columns].T.tocsr()
 
-    @cached_property
-    def capacity(self) -> np.ndarray:
-        """n_genes × K housing capacity, zero outside districts with a target."""
-        p = self.genome.problem
-        cap = np.ascontiguousarray(p.capacity[self.genome.free], dtype=float)
-        cap[~np.isin(self.genome.district, self.targeted)] = 0.0
-        return cap
-
-    @cached_property
-    def capacity_column(self) -> np.ndarray:
-        """Feature column of each gene's district capacity (n_features - 0 ... ), -1 if untargeted."""
-        lookup = np.full(len(self.genome.problem.districts), -1, dtype=np.int64)
-        lookup[self.targeted] = self.capacity_offset + np.arange(len(self.targeted))
-        return lookup[self.genome.district]
+    def _onehot(self, genes: np.ndarray) -> sp.csr_matrix:
+        """(n_genes·K) × P indicator of each layout's (gene, use) pairs."""
+        p_, n = genes.shape
+        k = self.genome.problem.n_uses
+        positions = (np.arange(n, dtype=np.int64)[None, :] * k + genes).reshape(-1)
+        return sp.csr_matrix((np.ones(p_ * n), (positions, np.repeat(np.arange(p_), n))), shape=(n * k, p_))
 
     # -- population sums -----------------------------------------------------------------------
 
     @cached_property
     def _classes(self) -> tuple[np.ndarray, int, np.ndarray | None]:
-        """Gene classes (district × today's use) and per-class, per-ha feature coefficients.
+        """Gene classes (district × today's use) and per-class, per-ha coefficients of every row.
 
-        Balance and capacity are area times a coefficient that depends only on the district, today's
-        use and the new use in every scenario compiled today; then one bincount of area by
-        (class, use) per layout gives every feature. The factorisation is checked, not assumed:
-        when it fails (e.g. quality-weighted balance) ``features`` falls back to gathers.
+        Rule rows are area times a coefficient that depends only on the district, today's use and
+        the new use in every scenario compiled today (quotas, district quotas, balance, capacity);
+        then one bincount of area by (class, use) per layout gives every row. The factorisation is
+        checked, not assumed: when it fails (e.g. quality-weighted balance) ``features`` falls back
+        to a sparse product with :attr:`table`.
         """
         p, g = self.genome.problem, self.genome
         k = p.n_uses
         cls = g.district.astype(np.int64) * k + p.current[g.free]
         n_cls = len(p.districts) * k
-        coef = np.zeros((n_cls, k, self.n_features))
-        coef[:, np.arange(k), np.arange(k)] = 1.0
-        per_ha = np.zeros((g.n_genes, k, self.n_features - k))
-        area = self.area[:, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if p.balance is not None:
-                per_ha[:, :, 0] = np.where(area > 0, self.balance / area, 0.0)
-            col = self.capacity_column
-            rows = np.flatnonzero(col >= 0)
-            per_ha[rows, :, col[rows] - k] = np.where(area[rows] > 0, self.capacity[rows] / area[rows], 0.0)
         first = np.full(n_cls, -1)
-        first[cls[::-1]] = np.arange(g.n_genes)[::-1]
-        present = first >= 0
-        coef[present, :, k:] = per_ha[first[present]]
-        for f in range(per_ha.shape[2]):  # feature by feature: no n × K × F temporaries
-            got = coef[cls, :, k + f]
-            if np.abs(got - per_ha[:, :, f]).max(initial=0.0) > 1e-12 * max(1.0, np.abs(per_ha[:, :, f]).max(initial=0.0)):
+        has_area = np.flatnonzero(self.area > 0)
+        first[cls[has_area][::-1]] = has_area[::-1]        # a gene with area stands for its class
+        present = np.flatnonzero(first >= 0)
+        rows = (first[present][:, None] * k + np.arange(k)[None, :]).reshape(-1)
+        coef = np.zeros((n_cls, k, self.n_features))
+        coef[present] = (self.table[rows].toarray() / np.repeat(self.area[first[present]], k)[:, None]) \
+            .reshape(len(present), k, -1)
+        flat = coef.reshape(n_cls * k, -1)
+        key = (cls[:, None] * k + np.arange(k)[None, :]).reshape(-1)
+        gene_area = np.repeat(self.area, k)
+        columns = self.table.tocsc()
+        for r in range(self.n_features):   # row by row: no n × K × R temporaries
+            got = columns[:, r].toarray().ravel()
+            expected = gene_area * flat[key, r]
+            if np.abs(got - expected).max(initial=0.0) > 1e-12 * max(1.0, np.abs(got).max(initial=0.0)):
                 return cls, n_cls, None
         return cls, n_cls, coef
 
@@ -176,58 +138,40 @@ class Ledger:
 
     @cached_property
     def fixed(self) -> np.ndarray:
-        """Features of the locked parcels (constant for every layout)."""
+        """Row activities of the locked parcels (constant for every layout)."""
         p, g = self.genome.problem, self.genome
         locked = np.flatnonzero(p.locked)
-        use = g.base[locked].astype(np.intp)
-        out = np.zeros(self.n_features)
-        out[:p.n_uses] = np.bincount(use, weights=p.area[locked], minlength=p.n_uses)
-        if p.balance is not None:
-            out[p.n_uses] = p.balance[locked, use].sum()
-        targeted = np.isin(p.district[locked], self.targeted)
-        cap = np.bincount(p.district[locked][targeted], weights=p.capacity[locked[targeted], use[targeted]],
-                          minlength=len(p.districts))
-        out[self.capacity_offset:] = cap[self.targeted]
-        return out
+        columns = locked * p.n_uses + g.base[locked].astype(np.int64)
+        return np.asarray(p.rules.matrix[:, columns].sum(axis=1), float).reshape(-1)
 
     def features(self, genes: np.ndarray) -> np.ndarray:
-        """P × n_features: area by use, balance and targeted districts' capacity of each layout."""
+        """P × rows: the activity of every rule row in each layout."""
         genes = np.atleast_2d(genes)
         cls, n_cls, coef = self._classes
         k, n = self.genome.problem.n_uses, self.genome.n_genes
+        if coef is None:
+            return np.asarray((self.table.T @ self._onehot(genes)).todense()).T + self.fixed
         out = np.empty((len(genes), self.n_features))
-        if coef is not None:
-            flat_coef = coef.reshape(n_cls * k, -1)
-            if n >= ROW_BY_ROW_GENES:  # one bincount per layout: no P×n temporaries
-                key, today, today_area = self._today
-                for p_, row in enumerate(genes):
-                    moved = np.flatnonzero(row != today)
-                    if len(moved) * 4 < n:  # offspring keep most of today's uses: count only the changes
-                        counts = np.bincount(key[moved] + row[moved], weights=self.area[moved], minlength=n_cls * k) \
-                            - np.bincount(key[moved] + today[moved], weights=self.area[moved], minlength=n_cls * k)
-                        out[p_] = (today_area + counts) @ flat_coef
-                    else:
-                        out[p_] = np.bincount(key + row, weights=self.area, minlength=n_cls * k) @ flat_coef
-            else:
-                key = (cls * k).astype(np.int64)
-                step = max(1, CHUNK_ELEMENTS // max(1, n))
-                for s in range(0, len(genes), step):
-                    chunk = genes[s:s + step]
-                    keys = key[None, :] + chunk + (n_cls * k) * np.arange(len(chunk))[:, None]
-                    area = np.bincount(keys.ravel(), weights=np.broadcast_to(self.area, chunk.shape).ravel(),
-                                       minlength=len(chunk) * n_cls * k).reshape(len(chunk), n_cls * k)
-                    out[s:s + len(chunk)] = area @ flat_coef
-        else:
-            rows = np.arange(n)
+        flat_coef = coef.reshape(n_cls * k, -1)
+        if n >= ROW_BY_ROW_GENES:  # one bincount per layout: no P×n temporaries
+            key, today, today_area = self._today
             for p_, row in enumerate(genes):
-                use = row.astype(np.intp)
-                feat = np.zeros(self.n_features)
-                feat[:k] = np.bincount(use, weights=self.area, minlength=k)
-                feat[k] = self.balance[rows, use].sum() if self.genome.problem.balance is not None else 0.0
-                col = self.capacity_column
-                has = col >= 0
-                feat += np.bincount(col[has], weights=self.capacity[rows[has], use[has]], minlength=self.n_features)
-                out[p_] = feat
+                moved = np.flatnonzero(row != today)
+                if len(moved) * 4 < n:  # offspring keep most of today's uses: count only the changes
+                    counts = np.bincount(key[moved] + row[moved], weights=self.area[moved], minlength=n_cls * k) \
+                        - np.bincount(key[moved] + today[moved], weights=self.area[moved], minlength=n_cls * k)
+                    out[p_] = (today_area + counts) @ flat_coef
+                else:
+                    out[p_] = np.bincount(key + row, weights=self.area, minlength=n_cls * k) @ flat_coef
+        else:
+            key = (cls * k).astype(np.int64)
+            step = max(1, CHUNK_ELEMENTS // max(1, n))
+            for s in range(0, len(genes), step):
+                chunk = genes[s:s + step]
+                keys = key[None, :] + chunk + (n_cls * k) * np.arange(len(chunk))[:, None]
+                area = np.bincount(keys.ravel(), weights=np.broadcast_to(self.area, chunk.shape).ravel(),
+                                   minlength=len(chunk) * n_cls * k).reshape(len(chunk), n_cls * k)
+                out[s:s + len(chunk)] = area @ flat_coef
         return out + self.fixed
 
     def slack(self, genes: np.ndarray) -> np.ndarray:
@@ -251,18 +195,9 @@ class Ledger:
     @cached_property
     def contribution(self) -> np.ndarray:
         """float32 n_genes × K × C: each gene's contribution to every lhs on each use (for scoring
-        moves; slacks themselves are kept in float64 by :meth:`move_effect`)."""
+        moves; slacks themselves are kept in float64 by :meth:`moved`)."""
         g = self.genome
-        k = g.problem.n_uses
-        out = np.zeros((g.n_genes, k, self.n_constraints), np.float32)
-        col = self.capacity_column
-        for c in range(self.n_constraints):
-            coef = self.area[:, None] * self.matrix[c, :k][None, :]
-            if g.problem.balance is not None:
-                coef = coef + self.balance * self.matrix[c, k]
-            coef = coef + self.capacity * np.where(col >= 0, self.matrix[c, np.maximum(col, 0)], 0.0)[:, None]
-            out[:, :, c] = coef
-        return out
+        return np.asarray(self.table @ self.matrix.T, np.float32).reshape(g.n_genes, g.problem.n_uses, -1)
 
     @cached_property
     def reach(self) -> np.ndarray:
@@ -275,7 +210,8 @@ class Ledger:
         return (hi - lo).max(axis=0, initial=0.0).astype(np.float64) * 1.001
 
     def move_score_effect(self, gene: np.ndarray, old: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
-        """float32 approximation of :meth:`move_effect` (S × K × C, or only ``columns``)."""
+        """float32 change of every lhs (S × K × C, or only ``columns``) when gene ``gene`` moves from
+        use ``old`` to each use."""
         table = self.contribution[gene]
         if columns is not None:
             table = table[..., columns]
@@ -289,36 +225,6 @@ class Ledger:
     def moved(self, gene: np.ndarray, old: np.ndarray, new: np.ndarray) -> np.ndarray:
         """Exact change of every lhs (M × C, float64) for moves gene: old -> new."""
         k = self.genome.problem.n_uses
-        old, new = old.astype(np.intp), new.astype(np.intp)
-        area_rows = self.matrix[:, :k].T                                        # K × C
-        out = self.area[gene][:, None] * (area_rows[new] - area_rows[old])
-        if self.genome.problem.balance is not None:
-            out += (self.balance[gene, new] - self.balance[gene, old])[:, None] * self.matrix[:, k]
-        if len(self.targeted):
-            col = self.capacity_column[gene]
-            d_cap = (self.capacity[gene, new] - self.capacity[gene, old]) * (col >= 0)
-            out += d_cap[:, None] * self.matrix[:, np.maximum(col, 0)].T
-        return out
-
-    def move_effect(self, gene: np.ndarray, old: np.ndarray) -> np.ndarray:
-        """Change of every constraint's lhs when gene ``gene`` moves from use ``old`` to each use.
-
-        ``gene`` and ``old`` are integer arrays of one shape S; returns S × K × C.
-        """
-        k = self.genome.problem.n_uses
-        area_rows = self.matrix[:, :k].T                                    # K × C
-        old = old.astype(np.intp)
-        area = self.area[gene][..., None, None]
-        effect = area * (area_rows - area_rows[old][..., None, :])
-        if self.genome.problem.balance is not None:
-            bal = self.balance[gene]                                          # S × K
-            d_bal = bal - np.take_along_axis(bal, old[..., None], axis=-1)
-            effect += d_bal[..., None] * self.matrix[:, k]
-        if len(self.targeted):
-            cap = self.capacity[gene]
-            d_cap = cap - np.take_along_axis(cap, old[..., None], axis=-1)   # S × K
-            col = self.capacity_column[gene]
-            rows = self.matrix[:, np.maximum(col, 0)]                           # C × S
-            rows = np.moveaxis(rows, 0, -1) * (col >= 0)[..., None]             # S × C
-            effect += d_cap[..., None] * rows[..., None, :]
-        return effect
+        gene = np.asarray(gene, np.int64)
+        change = self.table[gene * k + np.asarray(new, np.int64)] - self.table[gene * k + np.asarray(old, np.int64)]
+        return np.asarray(change @ self.matrix.T, float).reshape(len(gene), -1)

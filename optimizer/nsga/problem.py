@@ -103,12 +103,11 @@ def objective_values(genome: Genome, objectives: tuple[str, ...], senses: tuple[
 def fingerprint(problem: Problem) -> str:
     """SHA-256 over the arrays that define the problem (a checkpoint belongs to one problem)."""
     digest = hashlib.sha256()
+    rules = problem.rules
     for array in (problem.allowed, problem.area, problem.current, problem.efficiency, problem.ecology,
-                  problem.quota_members, problem.quota_min, problem.quota_max, problem.capacity,
-                  problem.district, problem.district_target, problem.residents, problem.edges,
+                  rules.matrix.data, rules.matrix.indices, rules.matrix.indptr, rules.lower, rules.upper,
+                  problem.district, problem.residents, problem.edges,
                   problem.catchment.indices, problem.catchment.indptr):
         digest.update(np.ascontiguousarray(array).tobytes())
-    if problem.balance is not None:
-        digest.update(np.ascontiguousarray(problem.balance).tobytes())
     digest.update(repr((problem.codes, problem.objectives, problem.senses)).encode())
     return digest.hexdigest()

@@ -41,17 +41,19 @@ def area_table(front: ParetoFront, layout: np.ndarray, problem: Problem | None =
         return table
     table["quota_min_ha"] = np.nan
     table["quota_max_ha"] = np.nan
+    rules = problem.rules
+    quota = np.flatnonzero(np.array(rules.kinds, dtype=object) == "quota")
+    activity = rules.activity(np.vstack([current_layout(front), layout]), problem.n_uses)[:, quota]
     rows = []
-    for r, name in enumerate(problem.quota_names):
-        members = problem.quota_members[r]
-        low = problem.quota_min[r] if problem.quota_min[r] > 0 else np.nan
-        high = problem.quota_max[r] if np.isfinite(problem.quota_max[r]) else np.nan
+    for (before, after), r in zip(activity.T, quota):
+        name = rules.names[r]
+        low = rules.lower[r] if np.isfinite(rules.lower[r]) else np.nan
+        high = rules.upper[r] if np.isfinite(rules.upper[r]) else np.nan
         if name in codes:
             table.loc[codes.index(name), ["quota_min_ha", "quota_max_ha"]] = [low, high]
         else:
             rows.append({"code": name, "class": f"all {name} land", "名称": "", "group": name,
-                         "current_ha": today[members].sum(), "planned_ha": planned[members].sum(),
-                         "change_ha": planned[members].sum() - today[members].sum(),
+                         "current_ha": before, "planned_ha": after, "change_ha": after - before,
                          "quota_min_ha": low, "quota_max_ha": high})
     if rows:
         table = pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
@@ -99,7 +101,10 @@ def district_table(problem: Problem, layout: np.ndarray) -> pd.DataFrame:
     coverage = coverage_by_district(problem, layout)[0]
     capacity = np.bincount(problem.district, weights=problem.capacity[np.arange(problem.n_parcels), layout],
                            minlength=n_districts)
-    target = np.asarray(problem.district_target, float)
+    rules = problem.rules
+    housing = np.flatnonzero(np.array(rules.kinds, dtype=object) == "capacity")
+    target = np.full(n_districts, np.nan)
+    target[rules.district[housing]] = rules.lower[housing]
     margin = capacity - target
     return pd.DataFrame({
         "district": problem.districts, "kind": np.where(problem.district_urban, "urban", "rural"),
