@@ -16,11 +16,12 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from landalloc.optimizer import milp
 from landalloc.optimizer.milp import highs as hi
 from landalloc.optimizer.milp.multi import Model, payoff_table, solve_point
 from landalloc.optimizer.milp.session import polish
 from landalloc.optimizer.milp.settings import Settings, proven_status
-from tests.counties import PAIRS, check_county, random_county
+from tests.counties import MAX_LAYOUTS, PAIRS, check_county, random_county
 from tests.reference import Enumeration, close
 from tests.test_cli import run
 
@@ -34,6 +35,11 @@ start: its presolve valued the start 0.95953 (the optimum) though it is worth 0.
 CUT_OFF = 25
 """A county (drawn with 40,000 layouts at most) on whose ε-point 7 of 11 HiGHS's aggregator
 presolve rule cut the optimum off."""
+
+CONTRADICTED = 13
+"""A county (drawn with 40,000 layouts at most) on whose lexicographic second stages HiGHS's
+presolve said "infeasible" although the first stage's layout is feasible, and "optimal" at a
+bound it had from a point that is no layout ("untransformed violations")."""
 
 
 @SWEEP
@@ -100,6 +106,18 @@ def test_branch_and_bound_from_a_start_returns_what_it_claims(aggregator, monkey
     result = hi.branch_and_bound(highs, start, task.objective)
     assert close(result.objective, task.objective(result.values))
     assert close(task.objective(result.values), truth.optimum("compactness", "max"))
+
+
+def test_presolve_verdicts_that_contradict_a_layout_are_rerun_without_it():
+    county = random_county(CONTRADICTED, MAX_LAYOUTS * 2)
+    objectives = PAIRS[CONTRADICTED % len(PAIRS)]
+    problem = county.compile()
+    front = milp.pareto(problem, list(objectives), points="all", gap=0.0, progress=False)
+    assert front.points["strategy"].str.contains("infeasible; mip[presolve off]", regex=False).any()   # the case arose
+    assert front.run["complete"] is True, front.run["incomplete_because"]
+    assert (front.points["status"] == "optimal").all(), front.points[["status", "gap", "strategy"]]
+    senses = [problem.senses[problem.objectives.index(o)] for o in objectives]
+    assert len(front) == len(Enumeration(problem).front(objectives, senses))
 
 
 def test_the_aggregator_bit_is_the_installed_highs_aggregator(capfd):

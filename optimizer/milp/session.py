@@ -197,8 +197,11 @@ class Session:
             repaired = None if repaired is None else self._candidate(task, self._mapped(inner, repaired[0]),
                                                                      claim=False)
         if whole is not None and whole.status == "infeasible":   # the repair freed every parcel: the full MIP
-            state.infeasible = True
-            return
+            if state.best is None:
+                state.infeasible = True
+                return
+            state.steps.append("repair's 'infeasible' contradicts a feasible layout: set aside")
+            whole = None
         state.offer(repaired)
         if whole is not None and whole.status == "optimal":
             state.bound = min(state.bound, whole.bound)
@@ -224,13 +227,26 @@ class Session:
         presolve = "on" if plan.steps == ("branch_and_bound",) and self.settings.presolve == "auto" \
             else self._presolve(self.form.n_cols)
         run = self.branch_and_bound(task, state.best, state.deadline, state.steps, presolve)
+        if presolve != "off" and self._contradicts(run, state.best):
+            # HiGHS's presolve has cut feasible layouts off before (highs.AGGREGATOR_OFF): a
+            # verdict that contradicts what evaluate checks is set aside, the MIP rerun without it
+            run = self.branch_and_bound(task, state.best, state.deadline, state.steps, "off")
         if run.status == "infeasible":
-            state.infeasible = True
+            state.infeasible = state.best is None
             return
         state.bound = min(state.bound, run.bound)
         if run.values is not None:
             state.offer(self._candidate(task, run.values))
         state.stopped = run.status
+
+    def _contradicts(self, run: hi.Run, best: Candidate | None) -> bool:
+        """Whether HiGHS's verdict is refuted: "infeasible" though ``best`` is a feasible layout,
+        or "optimal" with a bound beyond the gap from the layout it returns (its presolved model
+        held a point that is not a layout: HiGHS warns of "untransformed violations")."""
+        if run.status == "infeasible":
+            return best is not None
+        return run.status == "optimal" and run.values is not None and not within_gap(
+            run.objective, run.bound, self.settings.gap)
 
     def _relaxed(self, plan: Plan, task: Task) -> tuple[Session, Task]:
         """Where the bound and the repair work: this model, or its half-edge relaxation."""
