@@ -248,7 +248,7 @@ def check_county(county: County, objectives: tuple[str, str], points: int = 11, 
 
     - every single-objective MILP optimum and lexicographic payoff row (to the enumeration's);
     - every AUGMECON2 grid point, on the run's shared model and on a fresh model, to the
-      enumeration's ε-constrained optimum and to each other;
+      enumeration's optimum of the same augmented objective (AUGMECON2's) and to each other;
     - every point of the MILP front and of the NSGA-II front: feasible, and not dominated by
       any layout;
     - the MILP's complete front (``points="all"``): every true non-dominated point found, and the
@@ -258,7 +258,7 @@ def check_county(county: County, objectives: tuple[str, str], points: int = 11, 
     """
     from landalloc.models import InfeasibleError, evaluate
     from landalloc.optimizer import milp, nsga
-    from landalloc.optimizer.milp.multi import Model, lexicographic, payoff_table, solve_point
+    from landalloc.optimizer.milp.multi import AUGMENTATION, Model, lexicographic, payoff_table, solve_point
     from landalloc.optimizer.milp.settings import Settings
     from tests.reference import RTOL, Enumeration, close
 
@@ -295,20 +295,27 @@ def check_county(county: County, objectives: tuple[str, str], points: int = 11, 
         if not all(close(row.values[o], fresh.values[o]) for o in objectives):
             found.wrong("reuse_differs", f"{tag}: payoff row {name} {row.values} on the shared model, "
                         f"{fresh.values} on a fresh one")
-    first, second = objectives
+    second = objectives[1]
     for j in range(points):
         shared = solve_point(problem, objectives, table, (j,), settings, points, model)
         alone = solve_point(problem, objectives, table, (j,), settings, points)
         epsilon = table.epsilon((j,), points)[second]
-        expected = truth.constrained(first, {second: epsilon}, senses)
+        ranges = [table.ranges[table.objectives.index(o)] for o in objectives]
+        maximised = [senses[o] for o in objectives]
+        expected = truth.augmented(objectives, [epsilon], maximised, ranges, AUGMENTATION)
+
+        def augmented(values: dict[str, float]) -> float:   # the grid point's own objective
+            g1, g2 = (_g(values[o], senses[o]) for o in objectives)
+            return g1 / ranges[0] + AUGMENTATION * (g2 - epsilon) / ranges[1]
+
         found.grid_points += 1
         for how, point in (("shared", shared), ("fresh", alone)):
-            got = None if point.solution is None else _g(point.values[first], senses[first])
+            got = None if point.solution is None else augmented(point.values)
             if expected is None and point.status == "infeasible":
                 continue
             if got is None or expected is None or not close(got, expected) or point.status != "optimal":
-                found.wrong("wrong_optima", f"{tag}: grid point {j} ({how} model) {got} ({point.status}), "
-                            f"true {expected}")
+                found.wrong("wrong_optima", f"{tag}: grid point {j} ({how} model) {point.values} ({point.status}), "
+                            f"augmented objective {got}, true {expected}")
         if shared.solution is not None and alone.solution is not None and not all(
                 close(shared.values[o], alone.values[o]) for o in objectives):
             found.wrong("reuse_differs", f"{tag}: grid point {j}: {shared.values} shared, {alone.values} fresh")
@@ -321,7 +328,9 @@ def check_county(county: County, objectives: tuple[str, str], points: int = 11, 
     truth_front = truth.front(objectives, [senses[o] for o in objectives])
     found.true_front = len(truth_front)
     got = np.array([[_g(v, senses[o]) for v, o in zip(values, objectives)] for values in complete.values]).reshape(-1, 2)
-    slack = RTOL * np.maximum(1.0, np.abs(truth_front).max(axis=0))   # the enumeration's own rounding
+    # the enumeration's own rounding, or the run's resolution: values closer than its step count as one
+    steps = [complete.run["resolution"][o]["step"] for o in objectives]
+    slack = np.maximum(RTOL * np.maximum(1.0, np.abs(truth_front).max(axis=0)), steps)
     missing = [row for row in truth_front if not (np.abs(got - row) <= slack).all(axis=1).any()]
     if missing or not complete.run["complete"]:
         found.wrong("all_incomplete", f"{tag}: points='all' found {len(got)} of {len(truth_front)} true points "

@@ -161,6 +161,21 @@ class Enumeration:
             return None
         return float(self.g([first], [senses[first]])[pool, 0].max())
 
+    def augmented(self, names: Sequence[str], bounds: Sequence[float], senses: Sequence[str],
+                  ranges: Sequence[float], augmentation: float) -> float | None:
+        """AUGMECON2's optimum (Mavrotas 2009): ``max g_1 / r_1 + sum_k augmentation 0.1^k
+        (g_k - bounds_k) / r_k`` over the layouts with ``g_k >= bounds_k`` (k = 2, 3 in maximised
+        units); None when no layout meets the bounds. A grid point is this optimum, which need
+        not be the plain ε-constrained optimum of ``g_1`` (a slightly lower ``g_1`` may buy a
+        larger slack)."""
+        g = self.g(names, senses)
+        pool = np.ones(len(self.layouts), bool)
+        value = g[:, 0] / ranges[0]
+        for k, bound in enumerate(bounds, start=1):
+            pool &= g[:, k] >= bound - RTOL * max(1.0, abs(bound))
+            value = value + augmentation * 0.1 ** (k - 1) * (g[:, k] - bound) / ranges[k]
+        return float(value[pool].max()) if pool.any() else None
+
     def front(self, names: Sequence[str], senses: Sequence[str]) -> np.ndarray:
         """The distinct non-dominated objective vectors (maximised units), written
         independently of :func:`landalloc.optimizer.front.nondominated`."""
