@@ -50,7 +50,7 @@ def test_engines_match_the_enumeration(seed, objectives):
     event(f"true front of {min(found.true_front, 10)}{'+' if found.true_front > 10 else ''} points")
     assert found.errors == [], f"{county!r}:\n" + "\n".join(found.errors)
     assert found.wrong_optima == found.reuse_differs == found.milp_off_front == found.nsga_off_front == 0
-    assert found.all_off_front == found.all_incomplete == 0 and found.all_points == found.true_front
+    assert found.all_off_front == found.all_incomplete == 0
 
 
 def test_misvalued_start_gives_the_true_payoff_row_on_the_command_line(tmp_path):
