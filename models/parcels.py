@@ -39,11 +39,13 @@ def required_columns(codes: Sequence[str]) -> list[str]:
     return ["parcel_id", "current_use", "district", "pop", *FLAGS, *(f"suit_{c}" for c in codes)]
 
 
-def read_parcels(path: str | Path, codes: Sequence[str]) -> gpd.GeoDataFrame:
+def read_parcels(path: str | Path, codes: Sequence[str], layer: str | None = None) -> gpd.GeoDataFrame:
     """Read parcels from GeoPackage, GeoParquet, Shapefile, GeoJSON or a land-use GeoTIFF.
 
     A GeoTIFF is read by :func:`landalloc.models.raster.read_raster_parcels` (cells become parcels).
-    The table is returned as read; call :func:`validate_parcels` before using it.
+    Of a file with several layers only the one named ``parcels`` (or ``layer``) is read: taking
+    whichever comes first would solve a plan on the roads or the zoning. The table is returned
+    as read; call :func:`validate_parcels` before using it.
     """
     path = Path(path)
     if not path.exists():
@@ -59,8 +61,7 @@ def read_parcels(path: str | Path, codes: Sequence[str]) -> gpd.GeoDataFrame:
     try:
         if suffix in (".parquet", ".geoparquet"):
             return gpd.read_parquet(path)
-        layer = "parcels" if suffix == ".gpkg" and "parcels" in _layers(path) else None
-        return gpd.read_file(path, layer=layer, engine="pyogrio")
+        return gpd.read_file(path, layer=_parcel_layer(path, layer), engine="pyogrio")
     except InputError:
         raise
     except Exception as exc:  # a corrupt file: report the file, not the driver's stack
@@ -72,6 +73,24 @@ def _layers(path: Path) -> list[str]:
     import pyogrio
 
     return [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+
+
+def _parcel_layer(path: Path, layer: str | None) -> str:
+    """The layer named ``layer``, else ``parcels``, else the file's only layer; never a guess."""
+    layers = _layers(path)
+    if layer is not None and layer not in layers:
+        close = difflib.get_close_matches(layer, layers, n=1)
+        raise InputError(f"{path}: no layer '{layer}'" + (f" (did you mean '{close[0]}'?)" if close else "")
+                         + f"; its layers are {', '.join(layers)}: give one of them with --layer")
+    if layer is not None:
+        return layer
+    if "parcels" in layers or len(layers) != 1:
+        if "parcels" not in layers:
+            raise InputError(f"{path}: no layer named 'parcels' (its layers are {', '.join(layers)}); parcels are "
+                             "read only from a layer of that name: rename the parcel layer to 'parcels', or "
+                             "choose it with --layer NAME (layer='NAME' in Python)")
+        return "parcels"
+    return layers[0]
 
 
 def validate_parcels(parcels: gpd.GeoDataFrame, codes: Sequence[str], source: str = "parcels",
@@ -105,13 +124,17 @@ def validate_parcels(parcels: gpd.GeoDataFrame, codes: Sequence[str], source: st
     if len(parcels) == 0:
         raise InputError(f"{source}: the parcel table is empty; an instance needs at least one parcel")
     _check_columns(parcels, codes, source)
-    _check_crs(parcels, source)
-    out = parcels.reset_index(drop=True)
+    out, notes = _in_metres(parcels, source)
+    out = out.reset_index(drop=True)
     problems: list[str] = []
     ids = out["parcel_id"]
     problems += _check_ids(ids)
     geometry_problems, repairs = _check_geometry(out, fix_geometries)
+    if not geometry_problems and not problems:
+        geometry_problems, fixed = _check_overlaps(out, fix_geometries)
+        repairs += fixed
     problems += geometry_problems
+    repairs = notes + repairs
     problems += _check_codes(out, codes)
     problems += _district(out)
     typed = set()
@@ -152,6 +175,7 @@ def validate_parcels(parcels: gpd.GeoDataFrame, codes: Sequence[str], source: st
     if "crop_quality" not in out:
         out["crop_quality"] = 1.0
     out.attrs["repairs"] = repairs
+    out.attrs["warnings"] = gap_warnings(out)
     return out
 
 
@@ -192,17 +216,46 @@ def _column_hint(col: str, present: list[str]) -> str:
     return f" (found '{close[0]}': rename it?)" if close else ""
 
 
-def _check_crs(parcels: gpd.GeoDataFrame, source: str) -> None:
+def _in_metres(parcels: gpd.GeoDataFrame, source: str) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """The parcels in a CRS in metres, with a note when they had to be converted to one.
+
+    Degrees are refused (reprojecting needs a choice of projection); feet and other linear
+    units are converted to metres in the same projection, so nothing but the unit changes.
+    """
     crs = parcels.crs
     if crs is None:
         raise InputError(f"{source}: no CRS; set a projected CRS in metres (e.g. an Albers or UTM zone)")
-    if not crs.is_projected:
+    if crs.is_geographic:
         raise InputError(f"{source}: CRS {crs.to_string()} is geographic (degrees); areas and distances "
                          "need a projected CRS in metres: reproject with GeoDataFrame.to_crs, e.g. to "
                          "an Albers equal-area projection or the local UTM zone")
-    unit = crs.axis_info[0].unit_name if crs.axis_info else "metre"
-    if unit not in ("metre", "meter", "m"):
-        raise InputError(f"{source}: CRS {crs.to_string()} has units '{unit}'; use a CRS in metres")
+    _check_not_degrees(parcels, source)
+    axis = crs.axis_info[0] if crs.axis_info else None
+    if axis is None or axis.unit_name in ("unknown", ""):
+        return parcels, [f"CRS {crs.to_string()} declares no units: its coordinates are read as metres; "
+                         "check that the parcels' areas are right, or set the CRS (GeoDataFrame.set_crs)"]
+    if axis.unit_name in ("metre", "meter", "m"):
+        return parcels, []
+    if not crs.is_projected or not axis.unit_conversion_factor:
+        raise InputError(f"{source}: CRS {crs.to_string()} has units '{axis.unit_name}'; use a CRS in metres")
+    import pyproj
+
+    spec = {k: v for k, v in crs.to_dict().items() if k not in ("units", "to_meter", "vunits")}
+    metric = pyproj.CRS.from_dict({**spec, "units": "m"})
+    return parcels.to_crs(metric), [f"CRS {crs.to_string()} has units '{axis.unit_name}': the parcels were "
+                                    "converted to metres in the same projection, so that areas are in hectares"]
+
+
+def _check_not_degrees(parcels: gpd.GeoDataFrame, source: str) -> None:
+    """Longitude/latitude numbers stored under a projected CRS make parcels of a few square
+    millimetres: every quota then looks infeasible, so say what happened instead."""
+    minx, miny, maxx, maxy = parcels.total_bounds
+    if -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90 and parcels.geometry.area.sum() < 1.0:
+        raise InputError(f"{source}: the coordinates look like longitude/latitude in degrees (x {minx:.6g} to "
+                         f"{maxx:.6g}, y {miny:.6g} to {maxy:.6g}) but the CRS {parcels.crs.to_string()} says "
+                         "metres, so the whole county would cover less than a square metre; the file declares "
+                         "the wrong CRS: set EPSG:4326 (GeoDataFrame.set_crs(4326, allow_override=True)), then "
+                         "reproject to a CRS in metres (to_crs)")
 
 
 def _check_ids(ids: pd.Series) -> list[str]:
@@ -250,6 +303,63 @@ def _check_geometry(parcels: gpd.GeoDataFrame, fix: bool) -> tuple[list[str], li
         problems.append(f"parcels {first_ids(ids[invalid].tolist())} have invalid geometry ({reason}); "
                         "repair them (shapely.make_valid), or load with fix_geometries=True (--fix-geometries)")
     return problems, repairs
+
+
+OVERLAP_TOLERANCE_M2 = 1.0
+"""Overlaps of two parcels up to this area (m²) are digitising noise; larger ones are refused."""
+
+
+def _check_overlaps(parcels: gpd.GeoDataFrame, fix: bool) -> tuple[list[str], list[str]]:
+    """Parcels that share land count it twice in every area sum: refuse them, or (with ``fix``)
+    give each shared piece to the parcel listed first."""
+    geom = np.asarray(parcels.geometry.values, dtype=object)
+    tree = shapely.STRtree(geom)
+    pairs = np.concatenate([tree.query(geom, predicate=p) for p in ("overlaps", "contains")], axis=1)
+    pairs = np.unique(np.sort(pairs, axis=0), axis=1)
+    pairs = pairs[:, pairs[0] != pairs[1]]
+    shared = shapely.area(shapely.intersection(geom[pairs[0]], geom[pairs[1]])) if pairs.size else np.zeros(0)
+    first, second = pairs[:, shared > OVERLAP_TOLERANCE_M2]
+    if not len(first):
+        return [], []
+    ids = parcels["parcel_id"].to_numpy()
+    named = first_ids([f"{ids[a]} & {ids[b]}" for a, b in zip(first, second)])
+    area = shared[shared > OVERLAP_TOLERANCE_M2].sum() / 1e4
+    if not fix:
+        return [f"{len(first)} pairs of parcels overlap, sharing {area:.6g} ha in all (parcels {named}), so every "
+                f"area sum would count that land twice (the parcels add up to {shapely.area(geom).sum() / 1e4:.6g} "
+                "ha); fix the layer (e.g. QGIS's Topology Checker, or Vector > Geoprocessing > Union), or load with "
+                "fix_geometries=True (--fix-geometries) to give each shared piece to the parcel listed first"], []
+    geom = geom.copy()
+    for b in np.unique(second):
+        geom[b] = shapely.difference(geom[b], shapely.union_all(geom[first[second == b]]))
+    geom[second] = polygonal_parts(geom[second])
+    parcels[parcels.geometry.name] = gpd.GeoSeries(geom, index=parcels.index, crs=parcels.crs)
+    emptied = shapely.is_empty(geom)
+    if emptied.any():
+        return [f"parcels {first_ids(ids[emptied].tolist())} lie wholly inside other parcels (no area left once "
+                "the overlaps are removed); remove them, or merge them into the parcels that cover them"], []
+    return [], [f"removed {area:.6g} ha of overlaps between {len(first)} pairs of parcels, each shared piece "
+                f"kept by the parcel listed first (parcels {named})"]
+
+
+def gap_warnings(parcels: gpd.GeoDataFrame) -> list[str]:
+    """Holes in the study area under a tenth of a typical parcel: slivers between parcels that
+    were drawn apart (larger holes are lakes, other jurisdictions or raster nodata: not reported)."""
+    geom = np.asarray(parcels.geometry.values, dtype=object)
+    union = shapely.get_parts(shapely.union_all(geom))
+    rings = [shapely.Polygon(ring) for poly in union for ring in poly.interiors]
+    if not rings:
+        return []
+    rings = np.array(rings, dtype=object)
+    areas = shapely.area(rings)
+    small = areas < 0.1 * np.median(shapely.area(geom))
+    if not small.any():
+        return []
+    near = np.unique(shapely.STRtree(geom).query(rings[small], predicate="intersects")[1])
+    ids = parcels["parcel_id"].to_numpy()
+    return [f"{int(small.sum())} gaps between parcels ({areas[small].sum() / 1e4:.6g} ha in all, next to parcels "
+            f"{first_ids(ids[near].tolist())}): land inside the study area that no parcel covers; if the parcels "
+            "should meet there, snap them together (e.g. QGIS's Topology Checker)"]
 
 
 def polygonal_parts(geometries: np.ndarray) -> np.ndarray:

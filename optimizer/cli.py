@@ -6,6 +6,7 @@ import dataclasses
 import json
 import math
 import shlex
+import signal
 import sys
 import time
 from pathlib import Path
@@ -16,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from landalloc.models import Instance, LandallocError, evaluate
+from landalloc.models.errors import StorageError, storage_error
 from landalloc.optimizer.console import evaluation_summary, instance_summary
 from landalloc.models.scenario import OBJECTIVES
 from landalloc.optimizer.distributed import cluster
@@ -498,14 +500,31 @@ def real_command(name: Annotated[str, typer.Argument(help="ordos, inner-mongolia
 def main() -> None:
     """Entry point: every LandallocError becomes one readable paragraph and its exit code.
 
+    An OSError (disk full, read-only folder) and running out of memory are refusals too (exit 2).
     Usage errors are click's (exit 2); anything else is a bug and keeps its traceback (typer
-    turns Ctrl-C outside a solve into exit code 130).
+    turns Ctrl-C, and SIGTERM, outside a solve into exit code 130).
     """
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         app()
     except LandallocError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/bold red] {escape(str(exc))}", soft_wrap=True)
-        sys.exit(exc.exit_code)
+        _refuse(exc)
+    except OSError as exc:   # a fault no writer named its folder for: still one line, never a traceback
+        _refuse(storage_error(exc.filename or "landalloc", exc, "read or write"))
+    except MemoryError:
+        _refuse(StorageError("landalloc: out of memory; solve a smaller instance, fewer --points or a smaller "
+                             "--pop, or use a machine with more memory"))
+
+
+def _refuse(exc: LandallocError) -> None:
+    Console(stderr=True).print(f"[bold red]error:[/bold red] {escape(str(exc))}", soft_wrap=True)
+    sys.exit(exc.exit_code)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM (a shutdown, a scheduler's kill) stops the run as Ctrl-C does: what is finished is
+    written, marked partial, and the temporary folders are removed."""
+    signal.raise_signal(signal.SIGINT)
 
 
 if __name__ == "__main__":

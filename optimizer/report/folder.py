@@ -28,7 +28,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from landalloc.models import Problem
-from landalloc.models.errors import InputError
+from landalloc.models.errors import InputError, storage_error
 from landalloc.models.files import CSV_ENCODING
 from landalloc.optimizer.front import ParetoFront
 from landalloc.optimizer.provenance import compared_folders, read_run
@@ -212,15 +212,20 @@ def _write_text(text: str, path: Path) -> Path:
 
 def _atomic(path: Path, write) -> Path:
     """Write through a temporary sibling and rename, so that readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise storage_error(path, exc) from None
     os.close(handle)
     tmp = Path(name)
     try:
         write(tmp)
         tmp.chmod(0o644)
         tmp.replace(path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise storage_error(path, exc) from None
         raise
     return path
