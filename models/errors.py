@@ -59,6 +59,8 @@ FIXES: dict[int, tuple[str, str]] = {
 def storage_error(path: object, exc: OSError, doing: str = "write") -> StorageError:
     """One readable refusal for an OSError met while writing (or reading) ``path``."""
     reason, fix = FIXES.get(exc.errno or -1, (exc.strerror or str(exc), "check the path and the disk"))
-    culprit = next((p for p in (exc.filename, exc.filename2) if p and str(p) != str(path)), None)
+    hidden = f".{str(path).rstrip('/').rsplit('/', 1)[-1]}."   # the temporary sibling of path: path names it
+    culprit = next((p for p in (exc.filename, exc.filename2) if p and str(p) != str(path)
+                    and not str(p).rsplit("/", 1)[-1].startswith(hidden)), None)
     where = f" at {culprit}" if culprit else ""
     return StorageError(f"{path}: cannot {doing} ({reason}{where}); {fix}")

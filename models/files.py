@@ -10,8 +10,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pyogrio.errors
+
 from landalloc.models.errors import InputError, StorageError, storage_error
 
+GDAL_WRITE_ERRORS = (pyogrio.errors.DataLayerError, pyogrio.errors.DataSourceError)
+"""What GDAL raises, instead of an OSError, when it cannot finish writing a GeoPackage."""
 CSV_ENCODING = "utf-8-sig"
 """Every CSV landalloc writes or reads: UTF-8 with a byte-order mark, without which Excel on a
 Chinese Windows decodes 名称 as GBK; reading with it accepts files with or without the mark."""
@@ -29,7 +33,7 @@ def atomic_folder(out: str | Path, force: bool = False) -> Iterator[Path]:
     out = Path(out)
     try:
         remove_stale(out)
-        _check_target(out, force)
+        check_target(out, force)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.{os.getpid()}.", dir=out.parent))
     except OSError as exc:
@@ -50,14 +54,26 @@ def atomic_folder(out: str | Path, force: bool = False) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(exc, OSError):
             raise storage_error(out, _shown(exc, out, tmp)) from None
+        if isinstance(exc, GDAL_WRITE_ERRORS):   # GDAL reports a full disk as a failed SQL insert or flush
+            raise StorageError(f"{out}: cannot write ({str(exc).replace(str(tmp), str(out))[:300]}); the disk may "
+                               "be full or the folder not writable: free some space or choose another "
+                               "folder") from None
         if isinstance(exc, StorageError) and str(tmp) in str(exc):   # a file inside: name it as the user will
             raise StorageError(str(exc).replace(str(tmp), str(out))) from None
         raise
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _check_target(out: Path, force: bool) -> None:
-    """Refuse an ``out`` that is a file, a dangling or looping link, or a full folder without ``force``."""
+def check_target(out: Path, force: bool = False) -> None:
+    """Refuse an ``out`` that is a file, a dangling or looping link, under a file, or a full folder
+    without ``force`` (commands call it before a long solve, atomic_folder again before writing)."""
+    try:
+        _refuse_target(out, force)
+    except OSError as exc:   # a name too long, a loop of links further up
+        raise storage_error(out, exc, "create") from None
+
+
+def _refuse_target(out: Path, force: bool) -> None:
     if out.is_symlink() and not out.exists():
         raise InputError(f"{out}: is a symbolic link to nothing (or a loop of links); remove the link or "
                          "choose another output path")

@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from landalloc.models.errors import InputError, first_ids
+from landalloc.models.vector import read_vector
 
 FLAGS: tuple[str, ...] = ("farmland", "eco_redline", "urban_boundary")
 VECTOR_SUFFIXES = (".gpkg", ".parquet", ".geoparquet", ".shp", ".geojson", ".fgb")
@@ -61,7 +62,7 @@ def read_parcels(path: str | Path, codes: Sequence[str], layer: str | None = Non
     try:
         if suffix in (".parquet", ".geoparquet"):
             return gpd.read_parquet(path)
-        return gpd.read_file(path, layer=_parcel_layer(path, layer), engine="pyogrio")
+        return read_vector(path, _parcel_layer(path, layer))
     except InputError:
         raise
     except Exception as exc:  # a corrupt file: report the file, not the driver's stack

@@ -18,6 +18,7 @@ from rich.markup import escape
 
 from landalloc.models import Instance, LandallocError, evaluate
 from landalloc.models.errors import StorageError, storage_error
+from landalloc.models.files import check_target
 from landalloc.optimizer.console import evaluation_summary, instance_summary
 from landalloc.models.scenario import OBJECTIVES
 from landalloc.optimizer.distributed import cluster
@@ -198,8 +199,7 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
     if resume is not None and out.resolve() == resume.resolve() and not force:
         raise InputError(f"--out {out} is the folder being resumed: pass --force to replace it with the resumed "
                          "result once that is written, or choose another --out")
-    if out.exists() and any(out.iterdir()) and not force:  # fail before a long solve, not after
-        raise InputError(f"{out}: folder exists and is not empty; choose another --out or pass --force")
+    check_target(out, force)   # fail before a long solve, not after
     distributed = workers is not None or scheduler is not None
     if resume is not None and method != "milp" and (distributed or restarts > 1):
         raise InputError("--resume continues one NSGA run from its checkpoint; drop --restarts, --workers "

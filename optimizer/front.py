@@ -22,7 +22,7 @@ import pandas as pd
 from landalloc.models import Instance, Problem, evaluate
 from landalloc.models.errors import InputError, SolverError
 from landalloc.models.evaluation import TOLERANCE
-from landalloc.models.files import CSV_ENCODING, atomic_folder
+from landalloc.models.files import CSV_ENCODING, atomic_folder, check_target
 from landalloc.models.landuse import LandUse
 from landalloc.models.scenario import NATURAL_SENSE, OBJECTIVES, UNITS
 from landalloc.optimizer import provenance
@@ -185,6 +185,7 @@ class ParetoFront:
         ``landalloc report`` and ``landalloc check`` find it again; given the ``problem``, today's values.
         """
         out = Path(out)
+        check_target(out, force)   # before run.json's record resolves the path
         if instance is not None and problem is None:
             problem = instance.compile()
         inputs = provenance.record(out, self.objectives, instance, problem, self.run)

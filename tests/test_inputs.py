@@ -272,6 +272,7 @@ def test_invalid_geometry_fixed():
     parcels, scenario = _parcels()
     x, y = parcels.geometry[4].bounds[:2]
     parcels.loc[4, "geometry"] = shapely.Polygon([(x, y), (x + 100, y + 100), (x + 100, y), (x, y + 100)])
+    x, y = parcels.geometry[5].bounds[:2]   # parcel 6 in its own place: the two may not overlap
     spike = [(x, y), (x + 100, y), (x + 100, y + 100), (x + 100, y + 150), (x + 100, y + 100), (x, y + 100)]
     parcels.loc[5, "geometry"] = shapely.Polygon(spike)  # make_valid: a polygon plus a line
     clean = validate_parcels(parcels, scenario.codes, "parcels.gpkg", fix_geometries=True)
