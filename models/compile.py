@@ -6,6 +6,8 @@ whole-array numpy operations so that a million parcels compile in seconds.
 
 from __future__ import annotations
 
+import difflib
+
 import geopandas as gpd
 import numpy as np
 import shapely
@@ -50,8 +52,11 @@ def compile_problem(parcels: gpd.GeoDataFrame, scenario: Scenario, name: str = "
     district = np.searchsorted(np.array(districts), parcels["district"].to_numpy(str))
     unknown = sorted(set(scenario.districts) - set(districts))
     if unknown:
-        raise InputError(f"scenario: [districts] names {first_ids(unknown)} that no parcel belongs to; "
-                         f"districts in the parcels: {first_ids(list(districts), 10)}")
+        close = {u: difflib.get_close_matches(u, districts, n=1) for u in unknown}
+        hints = "".join(f" ('{u}': did you mean '{c[0]}'?)" for u, c in close.items() if c)
+        raise InputError(f"scenario: [districts] names {first_ids(unknown)} that no parcel belongs to{hints}; "
+                         f"districts in the parcels: {first_ids(list(districts), 10)}: rename the table "
+                         "[districts.<id>] to a district id of the parcels, or delete it")
     settings = [scenario.districts.get(d) for d in districts]
     district_urban = np.array([s is not None and s.kind == "urban" for s in settings])
     target = np.array([np.nan if s is None or s.population_target is None else s.population_target

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -123,7 +124,8 @@ def validate_parcels(parcels: gpd.GeoDataFrame, codes: Sequence[str], source: st
     >>> clean = validate_parcels(raw, scenario.codes, "parcels.gpkg")  # doctest: +SKIP
     """
     if len(parcels) == 0:
-        raise InputError(f"{source}: the parcel table is empty; an instance needs at least one parcel")
+        raise InputError(f"{source}: the parcel table is empty; an instance needs at least one parcel: check the "
+                         "file (and its layer, --layer)")
     _check_columns(parcels, codes, source)
     out, notes = _in_metres(parcels, source)
     out = out.reset_index(drop=True)
@@ -192,7 +194,7 @@ def _check_columns(parcels: gpd.GeoDataFrame, codes: Sequence[str], source: str)
         spare = [c for c in present if c not in required_columns(codes)]  # only these can be misnamed
         hints = [f"'{col}'{_column_hint(col, spare)}" for col in missing]
         raise InputError(f"{source}: missing column{'s' if len(missing) > 1 else ''} {', '.join(hints)}; "
-                         f"the parcel table needs {', '.join(required_columns(codes))}")
+                         f"the parcel table needs {', '.join(required_columns(codes))}: add or rename them")
     if not isinstance(parcels, gpd.GeoDataFrame) or not _has_geometry(parcels):
         raise InputError(f"{source}: no geometry column; parcels must be polygons in a GeoDataFrame "
                          "(set the active geometry with GeoDataFrame.set_geometry)")
@@ -232,16 +234,15 @@ def _in_metres(parcels: gpd.GeoDataFrame, source: str) -> tuple[gpd.GeoDataFrame
                          "an Albers equal-area projection or the local UTM zone")
     _check_not_degrees(parcels, source)
     axis = crs.axis_info[0] if crs.axis_info else None
-    if axis is None or axis.unit_name in ("unknown", ""):
-        return parcels, [f"CRS {crs.to_string()} declares no units: its coordinates are read as metres; "
-                         "check that the parcels' areas are right, or set the CRS (GeoDataFrame.set_crs)"]
-    if axis.unit_name in ("metre", "meter", "m"):
+    if axis is None or axis.unit_name in ("metre", "meter", "m"):   # PROJ: no +units means metres
         return parcels, []
     if not crs.is_projected or not axis.unit_conversion_factor:
         raise InputError(f"{source}: CRS {crs.to_string()} has units '{axis.unit_name}'; use a CRS in metres")
     import pyproj
 
-    spec = {k: v for k, v in crs.to_dict().items() if k not in ("units", "to_meter", "vunits")}
+    with warnings.catch_warnings():   # "may lose projection information": only the unit is changed
+        warnings.simplefilter("ignore", UserWarning)
+        spec = {k: v for k, v in crs.to_dict().items() if k not in ("units", "to_meter", "vunits")}
     metric = pyproj.CRS.from_dict({**spec, "units": "m"})
     return parcels.to_crs(metric), [f"CRS {crs.to_string()} has units '{axis.unit_name}': the parcels were "
                                     "converted to metres in the same projection, so that areas are in hectares"]
@@ -266,7 +267,7 @@ def _check_ids(ids: pd.Series) -> list[str]:
     repeated = ids.duplicated(keep=False).to_numpy()
     if repeated.any():
         return [f"column 'parcel_id' has duplicate ids: {first_ids(ids[repeated].unique().tolist())} "
-                f"(rows {first_ids((np.flatnonzero(repeated) + 1).tolist())}); parcel ids must be unique"]
+                f"(rows {first_ids((np.flatnonzero(repeated) + 1).tolist())}); parcel ids must be unique: renumber them"]
     return []
 
 
@@ -326,7 +327,7 @@ def _check_overlaps(parcels: gpd.GeoDataFrame, fix: bool) -> tuple[list[str], li
     named = first_ids([f"{ids[a]} & {ids[b]}" for a, b in zip(first, second)])
     area = shared[shared > OVERLAP_TOLERANCE_M2].sum() / 1e4
     if not fix:
-        return [f"{len(first)} pairs of parcels overlap, sharing {area:.6g} ha in all (parcels {named}), so every "
+        return [f"{_pairs(len(first))} overlap{'s' if len(first) == 1 else ''}, sharing {area:.6g} ha in all (parcels {named}), so every "
                 f"area sum would count that land twice (the parcels add up to {shapely.area(geom).sum() / 1e4:.6g} "
                 "ha); fix the layer (e.g. QGIS's Topology Checker, or Vector > Geoprocessing > Union), or load with "
                 "fix_geometries=True (--fix-geometries) to give each shared piece to the parcel listed first"], []
@@ -339,26 +340,30 @@ def _check_overlaps(parcels: gpd.GeoDataFrame, fix: bool) -> tuple[list[str], li
     if emptied.any():
         return [f"parcels {first_ids(ids[emptied].tolist())} lie wholly inside other parcels (no area left once "
                 "the overlaps are removed); remove them, or merge them into the parcels that cover them"], []
-    return [], [f"removed {area:.6g} ha of overlaps between {len(first)} pairs of parcels, each shared piece "
+    return [], [f"removed {area:.6g} ha of overlaps between {_pairs(len(first))}, each shared piece "
                 f"kept by the parcel listed first (parcels {named})"]
+
+
+def _pairs(n: int) -> str:
+    return f"{n} pair{'s' if n > 1 else ''} of parcels"
 
 
 def gap_warnings(parcels: gpd.GeoDataFrame) -> list[str]:
     """Holes in the study area under a tenth of a typical parcel: slivers between parcels that
     were drawn apart (larger holes are lakes, other jurisdictions or raster nodata: not reported)."""
     geom = np.asarray(parcels.geometry.values, dtype=object)
-    union = shapely.get_parts(shapely.union_all(geom))
-    rings = [shapely.Polygon(ring) for poly in union for ring in poly.interiors]
+    union = shapely.union_all(geom)
+    rings = [shapely.Polygon(ring) for poly in shapely.get_parts(union) for ring in poly.interiors]
     if not rings:
         return []
-    rings = np.array(rings, dtype=object)
+    rings = shapely.difference(np.array(rings, dtype=object), union)   # without parcels lying in the hole
     areas = shapely.area(rings)
     small = areas < 0.1 * np.median(shapely.area(geom))
     if not small.any():
         return []
     near = np.unique(shapely.STRtree(geom).query(rings[small], predicate="intersects")[1])
     ids = parcels["parcel_id"].to_numpy()
-    return [f"{int(small.sum())} gaps between parcels ({areas[small].sum() / 1e4:.6g} ha in all, next to parcels "
+    return [f"{int(small.sum())} gap{'s' if small.sum() > 1 else ''} between parcels ({areas[small].sum() / 1e4:.6g} ha in all, next to parcels "
             f"{first_ids(ids[near].tolist())}): land inside the study area that no parcel covers; if the parcels "
             "should meet there, snap them together (e.g. QGIS's Topology Checker)"]
 
@@ -433,7 +438,7 @@ def _as_bool(parcels: pd.DataFrame, col: str) -> tuple[pd.Series, list[str]]:
     bad = numeric.isna() | ~numeric.isin([0.0, 1.0])
     if bad.any():
         return values, [f"column '{col}' must be true/false (or 1/0); parcels {first_ids(ids[bad].tolist())} "
-                        f"have {values[bad].iloc[0]!r}"]
+                        f"have {values[bad].iloc[0]!r}: write true or false"]
     return numeric.astype(bool), []
 
 
@@ -448,7 +453,7 @@ def _as_number(parcels: pd.DataFrame, col: str, low: float, high: float | None,
         example = raw[notnum].iloc[0]
         hint = " (a decimal comma? write 0.5, not 0,5)" if re.fullmatch(r"\s*-?\d+,\d+\s*", str(example)) else ""
         return values, [f"column '{col}' must be numeric; parcels {first_ids(ids[notnum].tolist())} "
-                        f"have {example!r}{hint}"]
+                        f"have {example!r}{hint}: write numbers"]
     missing, infinite = values.isna(), np.isinf(values)
     if missing.any() or infinite.any():
         kind = " and ".join(k for k, m in (("missing (NaN)", missing), ("infinite", infinite)) if m.any())
@@ -461,5 +466,5 @@ def _as_number(parcels: pd.DataFrame, col: str, low: float, high: float | None,
         span = f"in {'(' if strict else '['}{low:g}, {high:g}]" if high is not None else \
             (f"> {low:g}" if strict else f">= {low:g}")
         return values, [f"column '{col}' must be {span}; parcels {first_ids(ids[out_of_range].tolist())} "
-                        f"have {values[out_of_range].iloc[0]:g}"]
+                        f"have {values[out_of_range].iloc[0]:g}: correct these values"]
     return values, []

@@ -42,7 +42,8 @@ def read_raster_parcels(path: Path, codes: Sequence[str]) -> gpd.GeoDataFrame:
     if bad.any():
         raise InputError(f"{path}: cells {first_ids(cell_ids[bad].tolist())} hold {values[bad][0]:g}, but "
                          f"the scenario has {len(codes)} classes ({', '.join(codes)}); value v means the "
-                         "v-th class (a whole number 1..K), 0 or nodata is outside the study area")
+                         "v-th class (a whole number 1..K), 0 or nodata is outside the study area: reclassify the raster to "
+                         "1..K, or add the missing classes to the scenario's [[land_use]]")
     columns: dict[str, np.ndarray] = {
         "parcel_id": cell_ids,
         "current_use": np.array(codes, dtype=object)[values.astype(np.int64) - 1],

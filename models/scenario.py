@@ -140,7 +140,9 @@ class Scenario(_Strict):
             raise ValueError("land_use: the classification is empty; give at least one [[land_use]] table "
                              "or leave the key out for the default seven classes")
         if len(set(codes)) != len(codes):
-            raise ValueError(f"land_use: duplicate codes in {codes}")
+            twice = sorted({c for c in codes if codes.count(c) > 1})
+            raise ValueError(f"land_use: code {', '.join(repr(c) for c in twice)} is given to more than one "
+                             "[[land_use]] table; give each class its own code (or delete the copy)")
         for use in self.land_use:
             if not (math.isfinite(use.benefit) and math.isfinite(use.esv)):
                 raise ValueError(f"land_use: '{use.code}' has a benefit or esv that is not a finite number")
@@ -178,6 +180,9 @@ def _known(key: str, names: Any, allowed: list[str]) -> None:
     for name in names:
         if name not in allowed:
             raise ValueError(f"{key}: unknown name '{name}'{_did_you_mean(name, allowed)}; "
+                             f"allowed: {', '.join(allowed)} (correct the name, or add a [[land_use]] table "
+                             f"with code = \"{name}\")" if key != "objectives" else
+                             f"{key}: unknown name '{name}'{_did_you_mean(name, allowed)}; "
                              f"allowed: {', '.join(allowed)}")
 
 
@@ -203,14 +208,20 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise InputError(f"{path}: saved as UTF-16 (Notepad's 'Unicode'); save the scenario as UTF-8 "
+                             "(in Notepad: Save as, Encoding: UTF-8)")
+        text = raw.decode("utf-8-sig")   # Notepad's byte-order mark is no TOML
     except FileNotFoundError:
-        raise InputError(f"{path}: scenario file not found; every instance needs a scenario.toml") from None
+        raise InputError(f"{path}: scenario file not found; every instance needs a scenario.toml: create one "
+                         "(docs/scenario.md) or give another with --scenario") from None
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); save the scenario as UTF-8 "
                          "(e.g. from GBK: iconv -f GBK -t UTF-8)") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read the scenario ({exc.strerror or exc})") from None
+        raise InputError(f"{path}: cannot read the scenario ({exc.strerror or exc}); give the path of a "
+                         "readable scenario.toml file") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -236,11 +247,55 @@ def _explain(exc: ValidationError, source: str) -> str:
             parent = _model_at(err["loc"][:-1])
             allowed = list(parent.model_fields) if parent else []
             lines.append(f"unknown key '{key}'{_did_you_mean(str(err['loc'][-1]), allowed)}"
-                         + (f"; allowed here: {', '.join(allowed)}" if allowed else ""))
+                         + (f"; allowed here: {', '.join(allowed)}" if allowed else "") + ": correct or remove it")
         else:
-            msg = err["msg"].removeprefix("Value error, ")
+            msg = _not_a_number(err) or _right_form(err, key) or _with_fix(err)
             lines.append(f"'{key}': {msg}" if err["loc"] else msg)
     return f"{source}: invalid scenario: " + "; ".join(lines)
+
+
+def _with_fix(err: Any) -> str:
+    """pydantic's message, with the value given and what to do when pydantic says only what is wanted."""
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"].startswith("value_error") or ";" in msg:
+        return msg   # the scenario's own checks already say the fix
+    return f"{msg}, not {err.get('input')!r}; correct it in the scenario"
+
+
+def _not_a_number(err: Any) -> str | None:
+    """NaN and infinity by name: pydantic's 'greater than or equal to 0' hides what went wrong."""
+    value = err.get("input")
+    if isinstance(value, float) and not math.isfinite(value):
+        name = "nan (not a number)" if math.isnan(value) else f"{value} (infinite)"
+        return f"is {name}; give a finite number (TOML reads nan and inf as numbers)"
+    if err["type"] == "float_parsing" and isinstance(value, str):
+        number = re.match(r"\s*([-+]?[\d.,]+)", value)
+        shown = number.group(1).replace(",", "") if number else "12000"
+        return (f"is the text {value!r}, not a number; write the number without quotes or units, e.g. "
+                f"{err['loc'][-1]} = {shown} (areas are hectares)")
+    return None
+
+
+def _right_form(err: Any, key: str) -> str | None:
+    """A value of the wrong type, answered with an example of the right one in TOML."""
+    if err["type"] not in ("model_type", "dict_type", "model_attributes_type"):
+        return None
+    model = _model_at(err["loc"])
+    if model is None or not model.model_fields:
+        return None
+    value = err.get("input")
+    numeric = [f for f, info in model.model_fields.items() if "float" in str(info.annotation)]
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and numeric:
+        example = f"{numeric[-1]} = {value}"   # quotas.urban = 12000 most likely meant its maximum
+    else:
+        example = ", ".join(f"{f} = {_toml(info.default)}" for f, info in list(model.model_fields.items())[:2])
+    return (f"needs a table, not {value!r}; write e.g. {key} = {{ {example} }} (its keys: "
+            f"{', '.join(model.model_fields)})")
+
+
+def _toml(value: Any) -> str:
+    return "true" if value is True else "false" if value is False else '"…"' if isinstance(value, str) or \
+        value is None else repr(value)
 
 
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:

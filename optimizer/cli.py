@@ -36,7 +36,10 @@ app.add_typer(instance_app, name="instance")
 console = Console(width=None if sys.stdout.isatty() else 120)
 errors = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 FixGeometries = Annotated[bool, typer.Option(
-    "--fix-geometries", help="repair invalid parcel geometries with shapely.make_valid, keeping polygonal parts")]
+    "--fix-geometries", help="repair invalid parcel geometries with shapely.make_valid, keeping polygonal parts, "
+                             "and remove overlaps (the parcel listed first keeps the shared land)")]
+LayerOption = Annotated[str | None, typer.Option(
+    "--layer", help="the layer of the parcel file to read (default: the one named 'parcels')")]
 MethodOption = Annotated[str, typer.Option(
     "--method", metavar="|".join(METHODS),
     help="milp: exact (1 objective: its proven optimum; 2-3: AUGMECON2; 4-5: weighted sums); nsga2: NSGA-II "
@@ -129,7 +132,7 @@ def check(instance: Annotated[Path, typer.Argument(help="instance folder or parc
               metavar="LAYOUT|RESULT_DIR",
               help="CSV parcel_id,use or a vector file with a 'use' column; or a result folder of landalloc solve")],
           scenario: Annotated[Path | None, typer.Option(help="another scenario.toml for the same parcels")] = None,
-          fix_geometries: FixGeometries = False) -> None:
+          fix_geometries: FixGeometries = False, layer: LayerOption = None) -> None:
     """Evaluate a layout, or verify a result folder: exit 0 feasible/verified, 1 not, 2 bad input."""
     if layout.is_dir():
         from landalloc.optimizer.verify import verify_result
@@ -138,18 +141,21 @@ def check(instance: Annotated[Path, typer.Argument(help="instance folder or parc
         console.print(report.table().to_string(index=False, float_format=lambda v: f"{v:.3g}"))
         console.print(escape(str(report)))
         raise typer.Exit(report.exit_code)
-    loaded = load_instance(instance, scenario, fix_geometries)
+    loaded = load_instance(instance, scenario, fix_geometries, layer)
     problem = loaded.compile()
     result = evaluate(problem, loaded.read_layout(layout))
     evaluation_summary(console, problem, result, layout.name)
     raise typer.Exit(0 if result.feasible[0] else 1)
 
 
-def load_instance(path: Path, scenario: Path | None = None, fix_geometries: bool = False) -> Instance:
-    """Instance.load, telling the user what loading repaired."""
-    loaded = Instance.load(path, scenario, fix_geometries=fix_geometries)
+def load_instance(path: Path, scenario: Path | None = None, fix_geometries: bool = False,
+                  layer: str | None = None) -> Instance:
+    """Instance.load, telling the user what loading repaired and what looks wrong."""
+    loaded = Instance.load(path, scenario, fix_geometries=fix_geometries, layer=layer)
     for repair in loaded.repairs:
         console.print(f"[yellow]note:[/yellow] {escape(repair)}")
+    for warning in loaded.warnings:
+        errors.print(f"[yellow]warning:[/yellow] {escape(warning)}", soft_wrap=True)
     return loaded
 
 
@@ -181,7 +187,7 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
               min=0, help="NSGA: seconds between checkpoints of the run (kept for --resume)")] = 60.0,
           report: Annotated[bool, typer.Option(help="write charts, maps and report.html too")] = True,
           force: Annotated[bool, typer.Option(help="replace an existing result folder")] = False,
-          fix_geometries: FixGeometries = False) -> None:
+          fix_geometries: FixGeometries = False, layer: LayerOption = None) -> None:
     """Find the Pareto front of an instance and write a result folder (front.csv, layouts.gpkg, run.json).
 
     Ctrl-C stops the run: the points finished so far are written to --out, marked partial in
@@ -206,7 +212,7 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
                          "and --scheduler")
     from landalloc.models.presolve import require_feasible_bounds
 
-    loaded = load_instance(instance, scenario, fix_geometries)
+    loaded = load_instance(instance, scenario, fix_geometries, layer)
     problem = loaded.compile()
     for warning in require_feasible_bounds(problem):  # an impossible plan raises InfeasibleError: exit 1
         console.print(f"[yellow]warning:[/yellow] {escape(warning.message)}")

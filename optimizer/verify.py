@@ -166,7 +166,8 @@ def _read_result(folder: Path) -> tuple[dict[str, Any], pd.DataFrame, gpd.GeoDat
         values = pd.to_numeric(front[col], errors="coerce")
         if values.isna().any():
             raise InputError(f"{folder / 'front.csv'}: column '{col}' is not a number at points "
-                             f"{first_ids(front['id'][values.isna()].astype(str).tolist())}")
+                             f"{first_ids(front['id'][values.isna()].astype(str).tolist())}; write the result "
+                             "again (landalloc solve), or correct the column in front.csv")
         front[col] = values
     repeated = front["id"][front["id"].duplicated()]
     if len(repeated):

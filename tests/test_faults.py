@@ -33,7 +33,6 @@ from tests.test_cli import LANDALLOC
 
 OBJECTIVES = ["efficiency", "equity"]
 ENV = {"COLUMNS": "200", "PATH": str(Path(sys.executable).parent)}
-NOT_CASES = {"test_every_fault_leaves_no_temporary_folder"}
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +110,8 @@ def test_disk_full_writing_a_comparison(solved, tmp_path):
 
     _, _, base = solved
     out = tmp_path / "compared"
-    _every_write(tmp_path, lambda: compare([base / "result", base / "result"], names=["a", "b"], out=out), out)
+    _every_write(tmp_path, lambda: compare([base / "result", base / "result"], names=["a", "b"], out=out), out,
+                 ks=[1, 5, 9])
 
 
 def test_disk_full_writing_a_batch(solved, tmp_path):
@@ -253,13 +253,33 @@ def test_read_only_folder_on_the_command_line(solved, tmp_path, monkeypatch, cap
     assert list(tmp_path.iterdir()) == []
 
 
-def _killed(base: Path, out: Path, how: signal.Signals, after: float) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen([LANDALLOC, "solve", str(base / "tiny"), "--out", str(out), "--method", "nsga2",
-                                "--pop", "20", "--generations", "400", "--checkpoint-every", "0.5", "--no-report"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)
-    time.sleep(after)
-    process.send_signal(how)
-    return process, process.communicate(timeout=300)[1]
+def _killed(base: Path, outs: list[Path], how: signal.Signals, seed: int) -> list[tuple[int, str]]:
+    """Start one real NSGA-II solve per ``out`` at once and send ``how`` to each at a random
+    moment: the first while Python starts, the others at random once the solve has begun (its
+    checkpoint line), so that they land in the solve, a checkpoint or the writing. Returns
+    their exit codes and stderr."""
+    rng = random.Random(seed)
+    logs = [out.parent / "stderr.log" for out in outs]
+    processes = [subprocess.Popen([LANDALLOC, "solve", str(base / "tiny"), "--out", str(out), "--method", "nsga2",
+                                   "--pop", "20", "--generations", "300", "--checkpoint-every", "0.5", "--no-report"],
+                                  stdout=subprocess.DEVNULL, stderr=log.open("w"), env=ENV)
+                 for out, log in zip(outs, logs)]
+    started = time.monotonic()
+    due = [started + rng.uniform(0.2, 1.0)] + [None] * (len(outs) - 1)
+    pending = set(range(len(outs)))
+    while pending and time.monotonic() < started + 300:
+        for n in sorted(pending):
+            if due[n] is None and "checkpoint:" in logs[n].read_text():
+                due[n] = time.monotonic() + rng.uniform(0.0, 3.0)
+            if processes[n].poll() is not None or (due[n] is not None and time.monotonic() >= due[n]):
+                processes[n].send_signal(how)
+                pending.discard(n)
+        time.sleep(0.05)
+    codes = [process.wait(timeout=300) for process in processes]
+    texts = [log.read_text() for log in logs]
+    for log in logs:
+        log.unlink()
+    return list(zip(codes, texts))
 
 
 def _complete_or_absent(out: Path) -> None:
@@ -272,27 +292,28 @@ def test_sigterm_during_a_solve(solved, tmp_path):
     """SIGTERM at random moments (loading, solving, writing): a partial result or nothing, and
     no temporary folder left."""
     _, _, base = solved
-    rng = random.Random(21)
-    for n, after in enumerate(rng.uniform(0.5, 6.0) for _ in range(3)):
-        out = tmp_path / f"term{n}" / "result"
+    outs = [tmp_path / f"term{n}" / "result" for n in range(3)]
+    for out in outs:
         out.parent.mkdir()
-        process, err = _killed(base, out, signal.SIGTERM, after)
+    ended = _killed(base, outs, signal.SIGTERM, seed=21)
+    assert 130 in [code for code, _ in ended[1:]], ended   # a run stopped in its solve left a partial result
+    for out, (code, err) in zip(outs, ended):
         # 130: stopped like Ctrl-C; -15: killed while Python was still importing, before anything began
-        assert process.returncode in (0, 130, -signal.SIGTERM), err
+        assert code in (0, 130, -signal.SIGTERM), err
         assert "Traceback" not in err, err
         _complete_or_absent(out)
-        assert [p.name for p in out.parent.iterdir()] in ([], ["result"]), (after, list(out.parent.iterdir()))
+        assert [p.name for p in out.parent.iterdir()] in ([], ["result"]), list(out.parent.iterdir())
 
 
 def test_sigkill_during_a_solve(solved, tmp_path):
     """SIGKILL cannot be caught: what it leaves is a hidden temporary folder at most, which the
     next write of the same --out removes."""
     instance, front, base = solved
-    rng = random.Random(5)
-    for n, after in enumerate(rng.uniform(0.5, 6.0) for _ in range(2)):
-        out = tmp_path / f"kill{n}" / "result"
+    outs = [tmp_path / f"kill{n}" / "result" for n in range(2)]
+    for out in outs:
         out.parent.mkdir()
-        _killed(base, out, signal.SIGKILL, after)
+    _killed(base, outs, signal.SIGKILL, seed=5)
+    for out in outs:
         assert not out.exists() or verify_result(out).ok
         assert all(p.name.startswith(".") or p == out for p in out.parent.iterdir())
         front.to_file(out, force=True, instance=instance)
@@ -334,3 +355,28 @@ def test_every_fault_leaves_no_temporary_folder(solved, tmp_path):
             (tmp / "half.csv").write_text("a,b\n1")
             raise error
         assert list(tmp_path.iterdir()) == []
+
+
+def test_output_folder_not_empty(solved, tmp_path):
+    instance, front, _ = solved
+    (tmp_path / "result").mkdir()
+    (tmp_path / "result" / "mine.txt").write_text("mine")
+    with pytest.raises(Exception, match="folder exists and is not empty; choose another output folder or pass --force"):
+        front.to_file(tmp_path / "result", instance=instance)
+    assert listing(tmp_path / "result") == {"mine.txt": b"mine"}
+
+
+def test_output_empty_folder_is_used(solved, tmp_path):
+    instance, front, _ = solved
+    (tmp_path / "result").mkdir()
+    front.to_file(tmp_path / "result", instance=instance)
+    assert verify_result(tmp_path / "result").ok
+
+
+def test_stale_temporary_folder_removed(solved, tmp_path):
+    """What SIGKILL left (a hidden folder of a process that is gone) goes at the next write."""
+    instance, front, _ = solved
+    (tmp_path / ".result.999999999.x1y2z3" / "charts").mkdir(parents=True)
+    (tmp_path / ".results.999999999.keep").mkdir()   # another folder's: not touched
+    front.to_file(tmp_path / "result", instance=instance)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".results.999999999.keep", "result"]

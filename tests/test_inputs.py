@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 import rasterio
 import shapely
+import shapely.affinity
 import tomli_w
 from rasterio.transform import from_origin
 
@@ -28,7 +29,7 @@ from landalloc.models.parcels import validate_parcels
 
 ROOT = Path(__file__).resolve().parents[1]
 LANDALLOC = str(Path(sys.executable).parent / "landalloc")
-NOT_CASES = {"test_catalogue_lists_every_case", "test_round_trip_through_files", "test_raster_instance_loads",
+NOT_CASES = {"test_catalogue_lists_every_case", "test_every_refusal_names_the_place_and_the_fix", "test_round_trip_through_files", "test_raster_instance_loads",
              "test_cli_refuses_bad_instances_with_exit_2", "test_polygonal_parts_keeps_area_only"}
 """Tests of this module that are not cases of the catalogue."""
 
@@ -316,9 +317,28 @@ def test_missing_crs():
     _refused(parcels.set_crs(None, allow_override=True), scenario, "no CRS")
 
 
-def test_crs_not_in_metres():
+def test_crs_in_feet_converted():
     parcels, scenario = _parcels()
-    _refused(parcels.to_crs("EPSG:2227"), scenario, "US survey foot", "metres")  # California zone 3, feet
+    feet = parcels.to_crs("EPSG:2227")   # California zone 3, US survey feet
+    clean = validate_parcels(feet, scenario.codes, "parcels.gpkg")
+    [note] = clean.attrs["repairs"]
+    assert "US survey foot" in note and "converted to metres" in note
+    assert clean.crs.axis_info[0].unit_name == "metre"
+    survey_foot = 1200 / 3937   # metres: the areas are the same projection's, now in hectares
+    assert clean["area_ha"].to_numpy() == pytest.approx(feet.area.to_numpy() * survey_foot ** 2 / 1e4, rel=1e-9)
+
+
+def test_crs_without_units_is_metres():
+    parcels, scenario = _parcels()
+    bare = parcels.set_crs("+proj=utm +zone=49 +datum=WGS84", allow_override=True)   # no +units: metres
+    clean = validate_parcels(bare, scenario.codes, "parcels.gpkg")
+    assert clean.attrs["repairs"] == [] and clean["area_ha"].sum() == pytest.approx(12.0)
+
+
+def test_degree_numbers_in_projected_crs():
+    parcels, scenario = _parcels()
+    degrees = parcels.to_crs("EPSG:4326").set_crs("EPSG:32649", allow_override=True)   # lon/lat, labelled UTM
+    _refused(degrees, scenario, "look like longitude/latitude in degrees", "EPSG:32649", "set EPSG:4326")
 
 
 CELL = 100.0
@@ -463,7 +483,7 @@ def test_scenario_negative_value():
 
 
 def test_scenario_wrong_type():
-    with pytest.raises(InputError, match="'quotas.crop'.*dictionary"):
+    with pytest.raises(InputError, match="'quotas.crop': needs a table, not 1200"):
         parse_scenario({"quotas": {"crop": 1200}})
 
 
@@ -559,6 +579,9 @@ def test_cli_refuses_bad_instances_with_exit_2(tmp_path):
         "bow_tie": (_folder(tmp_path, bow_tie, name="bow_tie"), ["invalid geometry", "parcels 5"]),
         "syntax": (_folder(tmp_path, name="syntax"), ["TOML syntax error", "line 1"]),
         "raster": (_raster_folder(tmp_path), ["district.tif: CRS EPSG:32650 differs"]),
+        "overlap": (_folder(tmp_path, _shifted(parcels, 1, -40.0), name="overlap"),
+                    ["1 pair of parcels overlaps", "--fix-geometries"]),
+        "layers": (_layers_file(tmp_path / "layers", ["zoning", "roads"]), ["no layer named 'parcels'", "--layer"]),
     }
     (cases["syntax"][0] / "scenario.toml").write_text("name = demo\n")
     _raster(cases["raster"][0] / "district.tif", np.ones((3, 4), np.uint8), crs="EPSG:32650")
@@ -583,15 +606,297 @@ def test_catalogue_lists_every_case():
     listed = re.findall(r"^\|\s*`(test_\w+)`", doc, flags=re.MULTILINE)
     assert len(listed) == len(set(listed)), "a test is listed twice in docs/errors.md"
     defined = {}
-    for module in ("test_inputs.py", "test_presolve.py", "test_verify.py"):
+    for module in ("test_inputs.py", "test_presolve.py", "test_verify.py", "test_faults.py"):
         tree = ast.parse((ROOT / "tests" / module).read_text(encoding="utf-8"))
         defined.update({node.name: module for node in tree.body
                         if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")})
     unknown = [t for t in listed if t not in defined]
     assert not unknown, f"docs/errors.md lists tests that do not exist: {unknown}"
-    cases_here = {t for t, module in defined.items() if module == "test_inputs.py"} - NOT_CASES
+    cases_here = {t for t, module in defined.items() if module in ("test_inputs.py", "test_faults.py")} - NOT_CASES
     unlisted = sorted(cases_here - set(listed))
     assert not unlisted, f"cases of tests/test_inputs.py missing from docs/errors.md: {unlisted}"
+
+
+# --- geometry that breaks the model ------------------------------------------------------------
+
+def _shifted(parcels, row: int, dx: float, dy: float = 0.0):
+    parcels = parcels.copy()
+    parcels.loc[row, "geometry"] = shapely.affinity.translate(parcels.geometry[row], dx, dy)
+    return parcels
+
+
+def test_overlapping_parcels():
+    parcels, scenario = _parcels()
+    overlapping = _shifted(parcels, 1, -40.0)   # parcel 2 slides 40 m over parcel 1
+    message = _refused(overlapping, scenario, "1 pair of parcels overlaps, sharing 0.4 ha", "parcels 1 & 2",
+                       "count that land twice", "--fix-geometries")
+    assert "add up to 12 ha" in message
+
+
+def test_overlapping_parcels_fixed():
+    parcels, scenario = _parcels()
+    clean = validate_parcels(_shifted(parcels, 1, -40.0), scenario.codes, "parcels.gpkg", fix_geometries=True)
+    [note] = clean.attrs["repairs"]
+    assert "removed 0.4 ha of overlaps between 1 pair of parcels" in note and "parcels 1 & 2" in note
+    assert clean["area_ha"].sum() == pytest.approx(shapely.union_all(clean.geometry.values).area / 1e4)
+    assert clean.loc[0, "area_ha"] == pytest.approx(1.0) and clean.loc[1, "area_ha"] == pytest.approx(0.6)
+
+
+def test_parcel_inside_another():
+    parcels, scenario = _parcels()
+    parcels.loc[4, "geometry"] = parcels.geometry[3].buffer(-10)   # parcel 5 drawn again inside parcel 4
+    _refused(parcels, scenario, "1 pair of parcels overlaps", "parcels 4 & 5")
+    _refused(parcels, scenario, "parcels 5 lie wholly inside other parcels", "merge them", fix_geometries=True)
+
+
+def test_overlaps_in_several_pairs():
+    parcels, scenario = _parcels()
+    shifted = _shifted(_shifted(parcels, 1, -40.0), 5, 0.0, 30.0)   # 2 over 1, and 6 up over 2
+    _refused(shifted, scenario, "2 pairs of parcels overlap, sharing 0.58 ha in all (parcels 1 & 2, 2 & 6)")
+
+
+def test_scenario_symlink_loop(tmp_path):
+    (tmp_path / "scenario.toml").symlink_to(tmp_path / "scenario.toml")
+    with pytest.raises(InputError, match="cannot read the scenario .*symbolic links.*; give the path of a readable"):
+        load_scenario(tmp_path / "scenario.toml")
+
+
+def test_parcel_file_symlink_loop(tmp_path):
+    (tmp_path / "parcels.gpkg").symlink_to(tmp_path / "parcels.gpkg")
+    with pytest.raises(InputError, match="no such instance folder or parcel file; check the path"):
+        Instance.load(tmp_path / "parcels.gpkg")
+
+
+def test_overlap_below_tolerance():
+    parcels, scenario = _parcels()
+    clean = validate_parcels(_shifted(parcels, 1, -0.005), scenario.codes, "parcels.gpkg")   # 0.5 m²: noise
+    assert clean.attrs["repairs"] == []
+
+
+def test_gaps_between_parcels_warned(tmp_path):
+    parcels, _ = tiny_county()
+    parcels.loc[5, "geometry"] = parcels.geometry[5].buffer(-1.0)   # a 1 m sliver all round parcel 6
+    instance = Instance.load(_folder(tmp_path, parcels))
+    [warning] = instance.warnings
+    assert "1 gap between parcels" in warning and "0.0396 ha" in warning and "snap them together" in warning
+
+
+def test_large_hole_is_no_gap(tmp_path):
+    parcels, _ = tiny_county()
+    instance = Instance.load(_folder(tmp_path, parcels.drop(index=5)))   # a whole cell missing: a lake
+    assert instance.warnings == []
+
+
+def _layers_file(tmp_path: Path, names: list[str]) -> Path:
+    parcels, _ = tiny_county()
+    folder = _folder(tmp_path)
+    (folder / "parcels.gpkg").unlink()
+    for name in names:
+        parcels.to_file(folder / "parcels.gpkg", layer=name, driver="GPKG", engine="pyogrio")
+    return folder
+
+
+def test_gpkg_without_parcels_layer(tmp_path):
+    with pytest.raises(InputError, match=r"no layer named 'parcels' \(its layers are zoning, roads\).*--layer NAME"):
+        Instance.load(_layers_file(tmp_path, ["zoning", "roads"]))
+
+
+def test_layer_chosen_by_option(tmp_path):
+    assert len(Instance.load(_layers_file(tmp_path, ["zoning", "roads"]), layer="roads").parcels) == 12
+
+
+def test_unknown_layer_did_you_mean(tmp_path):
+    with pytest.raises(InputError, match=r"no layer 'road' \(did you mean 'roads'\?\); its layers are zoning, roads"):
+        Instance.load(_layers_file(tmp_path, ["zoning", "roads"]), layer="road")
+
+
+def test_single_layer_file_read(tmp_path):
+    assert len(Instance.load(_layers_file(tmp_path, ["landuse_2020"])).parcels) == 12
+
+
+# --- files as people save them -----------------------------------------------------------------
+
+def test_scenario_with_bom(tmp_path):
+    folder = _folder(tmp_path)
+    text = (folder / "scenario.toml").read_bytes()
+    (folder / "scenario.toml").write_bytes(b"\xef\xbb\xbf" + text)   # what Notepad writes
+    assert Instance.load(folder).scenario.name == "tiny"
+
+
+def test_scenario_with_crlf(tmp_path):
+    folder = _folder(tmp_path)
+    text = (folder / "scenario.toml").read_text(encoding="utf-8")
+    (folder / "scenario.toml").write_bytes(text.replace("\n", "\r\n").encode())
+    assert Instance.load(folder).scenario == load_scenario(tmp_path / "county" / "scenario.toml")
+
+
+def test_scenario_utf16(tmp_path):
+    path = tmp_path / "scenario.toml"
+    path.write_text('name = "x"\n', encoding="utf-16")
+    with pytest.raises(InputError, match="saved as UTF-16.*save the scenario as UTF-8"):
+        load_scenario(path)
+
+
+def test_scenario_is_a_folder(tmp_path):
+    (tmp_path / "scenario.toml").mkdir()
+    with pytest.raises(InputError, match="scenario.toml: cannot read the scenario"):
+        load_scenario(tmp_path / "scenario.toml")
+
+
+def _layout_file(tmp_path: Path, text: str) -> tuple[Instance, Path]:
+    folder = _folder(tmp_path)
+    (tmp_path / "layout.csv").write_bytes(text.encode("utf-8"))
+    return Instance.load(folder), tmp_path / "layout.csv"
+
+
+def _today_lines() -> list[str]:
+    parcels, _ = tiny_county()
+    return [f"{i},{u}" for i, u in zip(parcels["parcel_id"], parcels["current_use"])]
+
+
+def test_layout_csv_with_bom_and_crlf(tmp_path):
+    instance, path = _layout_file(tmp_path, "\ufeffparcel_id,use\r\n" + "\r\n".join(_today_lines()) + "\r\n")
+    assert (instance.read_layout(path) == instance.compile().current_layout).all()
+
+
+def test_layout_ids_with_spaces(tmp_path):
+    instance, path = _layout_file(tmp_path, "parcel_id,use\n" + "\n".join(" " + line for line in _today_lines()))
+    assert (instance.read_layout(path) == instance.compile().current_layout).all()
+
+
+def test_layout_scientific_ids(tmp_path):
+    lines = _today_lines()
+    lines[1:3] = ["1.23457E+11,crop", "1.23457E+11,grass"]
+    instance, path = _layout_file(tmp_path, "parcel_id,use\n" + "\n".join(lines))
+    with pytest.raises(InputError, match=r"scientific notation \(1.23457E\+11 at lines 3, 4\): Excel rounded"):
+        instance.read_layout(path)
+
+
+def test_layout_empty_file(tmp_path):
+    instance, path = _layout_file(tmp_path, "")
+    with pytest.raises(InputError, match="layout.csv: the file is empty; a layout has a header line parcel_id,use"):
+        instance.read_layout(path)
+
+
+def test_layout_semicolons(tmp_path):
+    instance, path = _layout_file(tmp_path, "parcel_id;use\n" + "\n".join(_today_lines()).replace(",", ";"))
+    with pytest.raises(InputError, match="missing column 'parcel_id' \\(its columns are separated by ';'"):
+        instance.read_layout(path)
+
+
+def test_geoparquet_instance(tmp_path):
+    folder = _folder(tmp_path)
+    Instance.load(folder).parcels.drop(columns=["area_ha", "crop_quality"]).to_parquet(folder / "parcels.parquet")
+    (folder / "parcels.gpkg").unlink()
+    layout = tmp_path / "today.csv"
+    layout.write_text("parcel_id,use\n" + "\n".join(_today_lines()), encoding="utf-8")
+    done = subprocess.run([LANDALLOC, "check", str(folder), str(layout)], capture_output=True, text=True,
+                          env={"COLUMNS": "200", "PATH": str(Path(sys.executable).parent)}, timeout=300)
+    assert done.returncode in (0, 1) and "Current" not in done.stderr and "error" not in done.stderr, done.stderr
+    assert "today.csv" in done.stdout
+
+
+def test_gbk_shapefile(tmp_path):
+    from landalloc.models.parcels import read_parcels
+
+    parcels, scenario = _parcels()
+    parcels["district"] = np.where(parcels["district"] == "west", "西乡", "东镇")
+    parcels.to_file(tmp_path / "parcels.shp", encoding="GBK", engine="pyogrio")
+    (tmp_path / "parcels.cpg").unlink(missing_ok=True)   # as survey tools save them: no code page file
+    read = read_parcels(tmp_path / "parcels.shp", scenario.codes)
+    assert set(read["district"]) == {"西乡", "东镇"}
+
+
+# --- messages that say the fix ------------------------------------------------------------------
+
+def test_scenario_benefit_nan(tmp_path):
+    path = tmp_path / "scenario.toml"
+    path.write_text('[[land_use]]\ncode = "crop"\nbenefit = nan\nesv = 1\ngroup = "agricultural"\n'
+                    'color = "#ffff00"\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"'land_use.0.benefit': is nan \(not a number\); give a finite number"):
+        load_scenario(path)
+
+
+def test_scenario_infinite_density():
+    with pytest.raises(InputError, match=r"'population.density.urban': is inf \(infinite\); give a finite"):
+        parse_scenario({"population": {"density": {"urban": float("inf")}}})
+
+
+def test_scenario_quota_as_number():
+    with pytest.raises(InputError, match=r"'quotas.urban': needs a table, not 12000.0; write e.g. quotas.urban = "
+                                         r"\{ max = 12000.0 \} \(its keys: min, max\)"):
+        parse_scenario({"quotas": {"urban": 12000.0}})
+
+
+def test_scenario_table_as_text():
+    with pytest.raises(InputError, match=r"'districts.east': needs a table, not 'urban'; write e.g. districts.east = "
+                                         r"\{ kind = "):
+        parse_scenario({"districts": {"east": "urban"}})
+
+
+def test_scenario_number_as_text():
+    with pytest.raises(InputError, match=r"'quotas.urban.max': is the text '12,000 ha', not a number; write the "
+                                         r"number without quotes or units, e.g. max = 12000"):
+        parse_scenario({"quotas": {"urban": {"max": "12,000 ha"}}})
+
+
+def test_scenario_duplicate_land_use_code():
+    uses = [u.model_dump() for u in parse_scenario({}).land_use]
+    with pytest.raises(InputError, match=r"code 'crop' is given to more than one \[\[land_use\]\] table; give each"):
+        parse_scenario({"land_use": [*uses, uses[0]]})
+
+
+def test_scenario_unknown_use_in_conversion():
+    with pytest.raises(InputError, match=r"conversion.crop: unknown name 'orchard'.*add a \[\[land_use\]\] table "
+                                         r"with code = \"orchard\""):
+        parse_scenario({"conversion": {"crop": ["orchard"]}})
+
+
+def test_scenario_unknown_use_in_compactness():
+    with pytest.raises(InputError, match=r"compactness.uses: unknown name 'urbn' \(did you mean 'urban'\?\).*correct "
+                                         r"the name"):
+        parse_scenario({"compactness": {"uses": ["urbn"]}})
+
+
+def test_district_did_you_mean(tiny):
+    scenario = tiny.scenario.model_copy(update={"districts": {"wets": tiny.scenario.districts["west"]}})
+    with pytest.raises(InputError, match=r"names wets that no parcel belongs to \('wets': did you mean 'west'\?\);"
+                                         r".*rename the table"):
+        Instance(tiny.parcels, scenario).compile()
+
+
+def test_quota_in_km2_warned(tiny):
+    instance = tiny.with_scenario(quotas={"crop": {"min": 0, "max": 0.04}})   # 4 ha of cropland today
+    [warning] = instance.warnings
+    assert "quotas.crop.max is 0.04 ha but today's crop covers 4 ha, 100 times more" in warning
+    assert "1 km² = 100 ha" in warning and "write max = 4" in warning
+
+
+def test_quota_in_m2_warned(tiny):
+    instance = tiny.with_scenario(quotas={"crop": {"min": 50_000}})   # 5 ha written in m²
+    [warning] = instance.warnings
+    assert "quotas.crop.min is 50,000 ha, more than 100 times the county's 12 ha" in warning
+
+
+ACTIONS = re.compile(r"\b(add|allow|ask|change|check|choose|correct|create|define|delete|divide|draw|drop|fill|fix|"
+                     r"format|free|give|keep|load|lower|merge|move|pass|raise|reclassify|remove|rename|renumber|repair|"
+                     r"reproject|resample|run|save|set|snap|use|write)\b", re.IGNORECASE)
+"""Verbs that tell a planner what to do."""
+PLACE = re.compile(r"^(error: )?([\w./<>-]+|--\w[\w-]*|landalloc|scenario|with_scenario\(.*?\)[^:]*)(:| )")
+"""A message starts with where the fault is: a file or folder, the scenario, an option."""
+
+
+def test_every_refusal_names_the_place_and_the_fix():
+    """Each refusal (exit 2) of docs/errors.md starts with its place and says what to do."""
+    doc = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\|\s*`(test_\w+)`\s*\|[^|]*\|\s*2\s*\|\s*(.*)\|\s*$", doc, flags=re.MULTILINE)
+    assert len(rows) >= 100
+    for test, cell in rows:
+        example = re.match(r"(``?)(.+?)\1(?!`)", cell.strip())
+        assert example, f"{test}: no example message"
+        message = example.group(2).strip()
+        assert PLACE.match(message), f"{test}: the message does not start with its place: {message}"
+        assert ACTIONS.search(message.split(":", 1)[1]), f"{test}: the message says no fix: {message}"
 
 
 def test_polygonal_parts_keeps_area_only():
