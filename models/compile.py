@@ -89,7 +89,7 @@ def compile_problem(parcels: gpd.GeoDataFrame, scenario: Scenario, name: str = "
 
 def _forbidden(parcels: gpd.GeoDataFrame, scenario: Scenario, current: np.ndarray,
                codes: list[str]) -> dict[str, np.ndarray]:
-    """What each active allocation rule forbids, as bool N×K (docs/model.md, rules 1-4)."""
+    """What each active allocation rule forbids, as bool N×K (docs/model.md, rules 1-4 and 4a)."""
     rules, n, k = scenario.rules, len(parcels), len(codes)
     groups = np.array([u.group for u in scenario.land_use])
     out: dict[str, np.ndarray] = {}
@@ -117,6 +117,14 @@ def _forbidden(parcels: gpd.GeoDataFrame, scenario: Scenario, current: np.ndarra
         mask = np.zeros((n, k), bool)
         mask[:, urban] = ~parcels["urban_boundary"].to_numpy(bool) & (current != urban)
         out["urban_boundary"] = mask
+    if rules.cropland_max_slope is not None and CROPLAND in codes:
+        if "slope" not in parcels:
+            raise InputError("scenario: rules.cropland_max_slope needs a 'slope' column (degrees) in the parcels; "
+                             "derive it from a DEM (landalloc instance import --dem) or remove the key")
+        crop = codes.index(CROPLAND)
+        mask = np.zeros((n, k), bool)
+        mask[:, crop] = (parcels["slope"].to_numpy(float) > rules.cropland_max_slope) & (current != crop)
+        out["steep_cropland"] = mask
     return out
 
 

@@ -158,6 +158,8 @@ def validate_parcels(parcels: gpd.GeoDataFrame, codes: Sequence[str], source: st
     ranges.update({f"suit_{c}": (0.0, 1.0, False) for c in codes})
     if "crop_quality" in out:
         ranges["crop_quality"] = (0.0, 1.0, False)
+    if "slope" in out:
+        ranges["slope"] = (0.0, 90.0, False)
     if "area_ha" in out:
         ranges["area_ha"] = (0.0, None, True)
     for col, (low, high, strict) in ranges.items():

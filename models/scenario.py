@@ -54,7 +54,8 @@ class Quota(_Strict):
 
 
 class Rules(_Strict):
-    """Switches for the hard constraints of the model; all on by default."""
+    """Switches for the hard constraints of the model; all on by default. ``cropland_max_slope``
+    (degrees) is off unless given: no new cropland on parcels steeper than it (their ``slope``)."""
 
     conversion: bool = True
     basic_farmland: bool = True
@@ -64,6 +65,7 @@ class Rules(_Strict):
     cropland_balance: bool = True
     quality_weighted_balance: bool = False
     population_capacity: bool = True
+    cropland_max_slope: float | None = Field(None, gt=0, le=90)
 
 
 class District(_Strict):

@@ -492,6 +492,36 @@ def from_landcover_command(
     console.print(f"wrote {out}: {built!r}")
 
 
+@instance_app.command("import")
+def import_command(
+        parcels: Annotated[Path, typer.Argument(help="survey parcels (DLTB): GeoPackage, Shapefile, FileGDB, GeoJSON")],
+        out: Annotated[Path, typer.Option(help="instance folder to create")],
+        layer: Annotated[str | None, typer.Option(help="the parcel layer of a multi-layer file (default DLTB)")] = None,
+        codes: Annotated[str, typer.Option(help="column of land-class codes")] = "DLBM",
+        classification: Annotated[str, typer.Option(help="gbt21010 (三调, GB/T 21010-2017) or 2023 (用地用海分类)")]
+        = "gbt21010",
+        code_table: Annotated[Path | None, typer.Option(help="your own code table (CSV code,use)")] = None,
+        farmland: Annotated[str | None, typer.Option(help="永久基本农田: a file, or a layer of PARCELS' file")] = None,
+        redline: Annotated[str | None, typer.Option(help="生态保护红线: a file or a layer")] = None,
+        boundary: Annotated[str | None, typer.Option(help="城镇开发边界: a file or a layer")] = None,
+        dem: Annotated[Path | None, typer.Option(help="DEM GeoTIFF (metres) for slope")] = None,
+        towns: Annotated[str | None, typer.Option(help="towns (points or polygons): a file or a layer")] = None,
+        roads: Annotated[str | None, typer.Option(help="roads (lines): a file or a layer")] = None,
+        district_column: Annotated[str | None, typer.Option(help="district column (default XZQDM if present)")] = None,
+        inside_share: Annotated[float, typer.Option(help="share of a parcel's area inside a line to count it inside")]
+        = 0.5,
+        force: Annotated[bool, typer.Option(help="replace an existing folder")] = False) -> None:
+    """Import survey parcels with land-class codes, control lines and a DEM; draft scenario.toml (docs/data.md)."""
+    from landalloc.instances.survey import import_survey
+
+    done = import_survey(parcels, out, layer=layer, codes=codes, classification=classification, table=code_table,
+                         farmland=farmland, redline=redline, boundary=boundary, dem=dem, towns=towns, roads=roads,
+                         district_column=district_column, inside_share=inside_share, force=force)
+    for note in done.notes:
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
+    console.print(f"wrote {out} ({len(done.parcels):,} parcels); review the # REVIEW lines of {out / 'scenario.toml'}")
+
+
 @instance_app.command("real")
 def real_command(name: Annotated[str, typer.Argument(help="ordos, inner-mongolia or china")],
                  out: Annotated[Path, typer.Option(help="instance folder to create")],

@@ -49,7 +49,9 @@ def reference_evaluate(parcels, scenario: Scenario, layout: list[str]) -> tuple[
 
     slack: dict[str, float] = {}
     conversion = {src: set(dst) | {src} for src, dst in scenario.conversion.items()}
-    breach = {"conversion": 0.0, "basic_farmland": 0.0, "eco_redline": 0.0, "urban_boundary": 0.0}
+    breach = {"conversion": 0.0, "basic_farmland": 0.0, "eco_redline": 0.0, "urban_boundary": 0.0,
+              "steep_cropland": 0.0}
+    steep = rules.cropland_max_slope
     for r, use in zip(rows, layout):
         if use not in conversion.get(r.current_use, uses):
             breach["conversion"] += r.area_ha
@@ -60,9 +62,12 @@ def reference_evaluate(parcels, scenario: Scenario, layout: list[str]) -> tuple[
             breach["eco_redline"] += r.area_ha
         if use == "urban" and not r.urban_boundary and r.current_use != "urban":
             breach["urban_boundary"] += r.area_ha
+        if steep is not None and use == "crop" and r.current_use != "crop" and r.slope > steep:
+            breach["steep_cropland"] += r.area_ha
     active = {"conversion": rules.conversion and bool(scenario.conversion),
               "basic_farmland": rules.basic_farmland, "eco_redline": rules.eco_redline,
-              "urban_boundary": rules.urban_boundary and "urban" in uses}
+              "urban_boundary": rules.urban_boundary and "urban" in uses,
+              "steep_cropland": steep is not None and "crop" in uses}
     for name, value in breach.items():
         if active[name]:
             slack[name] = -value
