@@ -29,9 +29,9 @@ import shapely
 from landalloc.instances.codes import SURVEY_LAND_USES, code_table, map_codes, survey_codes
 from landalloc.instances.draft import draft_readme, draft_scenario
 from landalloc.instances.terrain import STEEP_DEGREES, parcel_slope
-from landalloc.models.errors import InputError
+from landalloc.models.errors import InputError, first_ids
 from landalloc.models.files import atomic_folder
-from landalloc.models.parcels import validate_parcels
+from landalloc.models.parcels import polygonal_parts, validate_parcels
 from landalloc.models.scenario import load_scenario
 from landalloc.models.vector import layers, read_vector
 
@@ -103,7 +103,8 @@ def import_survey(parcels: str | Path, out: str | Path, *, layer: str | None = N
                   farmland: str | None = None, redline: str | None = None, boundary: str | None = None,
                   dem: str | Path | None = None, towns: str | None = None, roads: str | None = None,
                   district_column: str | None = None, inside_share: float = INSIDE_SHARE,
-                  suitability: Suitability = draft_suitability, force: bool = False) -> SurveyImport:
+                  suitability: Suitability = draft_suitability, fix_geometries: bool = False,
+                  force: bool = False) -> SurveyImport:
     """Build an instance folder (parcels.gpkg, scenario.toml, README.md) from survey data.
 
     Parameters
@@ -120,6 +121,8 @@ def import_survey(parcels: str | Path, out: str | Path, *, layer: str | None = N
     district_column : the district of each parcel (default ``XZQDM`` when present, else one district).
     inside_share : share of a parcel's area inside a line from which it counts as inside.
     suitability : the suitability formulas (:func:`draft_suitability`).
+    fix_geometries : repair invalid polygons (e.g. rings that touch themselves, valid for ArcGIS but
+        not for GEOS) with ``shapely.make_valid``, keeping their polygonal parts.
     force : replace an existing non-empty ``out``.
 
     Raises
@@ -145,8 +148,9 @@ def import_survey(parcels: str | Path, out: str | Path, *, layer: str | None = N
         notes.append(f"column '{codes}' holds numbers: codes were read with their leading zero (101 as 0101)")
     use = map_codes(raw, classes, codes, str(path)).to_numpy(object)
     use = _villages(source, use, notes)
-    table_out = gpd.GeoDataFrame({"parcel_id": _ids(source, notes), "current_use": use}, geometry=source.geometry.values,
-                                 crs=source.crs)
+    ids = _ids(source, notes)
+    table_out = gpd.GeoDataFrame({"parcel_id": ids, "current_use": use},
+                                 geometry=_geometry(source, ids, path, fix_geometries, notes), crs=source.crs)
     table_out["district"], district_names = _districts(source, district_column, notes)
     table_out["area_ha"] = _area(source, notes)
     for flag, given, name in (("farmland", farmland, "永久基本农田 basic farmland"),
@@ -214,6 +218,23 @@ def _check_survey(source: gpd.GeoDataFrame, path: Path, codes: str, district_col
         raise InputError(f"{path}: {what}; survey parcels need a projected CRS in metres, as the survey "
                          "delivers them: CGCS2000 3-degree Gauss-Kruger (EPSG:4513-4533 with zone numbers, "
                          "4534-4554 without); set or reproject the layer (ogr2ogr -t_srs EPSG:<code>)")
+
+
+def _geometry(source: gpd.GeoDataFrame, ids: np.ndarray, path: Path, fix: bool, notes: list[str]) -> np.ndarray:
+    """The parcels' polygons, invalid ones repaired with ``fix`` or refused (overlays need valid ones)."""
+    geoms = source.geometry.to_numpy().copy()
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    invalid = present & ~shapely.is_valid(geoms)
+    if invalid.any() and not fix:
+        reason = shapely.is_valid_reason(geoms[np.flatnonzero(invalid)[0]])
+        raise InputError(f"{path}: parcels {first_ids(ids[invalid].tolist())} have invalid geometry ({reason}; "
+                         "ArcGIS accepts rings that touch themselves, GEOS does not); pass --fix-geometries to "
+                         "repair them with shapely.make_valid, or repair them in the GIS")
+    if invalid.any():
+        geoms[invalid] = polygonal_parts(shapely.make_valid(geoms[invalid]))
+        notes.append(f"repaired {int(invalid.sum())} invalid geometries with shapely.make_valid (parcels "
+                     f"{first_ids(ids[invalid].tolist())})")
+    return geoms
 
 
 def _villages(source: gpd.GeoDataFrame, use: np.ndarray, notes: list[str]) -> np.ndarray:

@@ -380,7 +380,7 @@ class _Land:
                        "rural": ["rural", "crop", "grass", "forest", "urban", "service"]}
         return {
             "name": name, "description": description,
-            "rules": Rules().model_dump(),  # every rule on, written out for the reader
+            "rules": Rules().model_dump(exclude_none=True),  # every rule on, written out for the reader
             "quotas": {k: {b: float(v) for b, v in q.items()} for k, q in quotas.items()},
             "conversion": {c: conversion[c] for c in CODES},
             "population": {"density": dict(DENSITY)},

@@ -510,13 +510,15 @@ def import_command(
         district_column: Annotated[str | None, typer.Option(help="district column (default XZQDM if present)")] = None,
         inside_share: Annotated[float, typer.Option(help="share of a parcel's area inside a line to count it inside")]
         = 0.5,
+        fix_geometries: FixGeometries = False,
         force: Annotated[bool, typer.Option(help="replace an existing folder")] = False) -> None:
     """Import survey parcels with land-class codes, control lines and a DEM; draft scenario.toml (docs/data.md)."""
     from landalloc.instances.survey import import_survey
 
     done = import_survey(parcels, out, layer=layer, codes=codes, classification=classification, table=code_table,
                          farmland=farmland, redline=redline, boundary=boundary, dem=dem, towns=towns, roads=roads,
-                         district_column=district_column, inside_share=inside_share, force=force)
+                         district_column=district_column, inside_share=inside_share,
+                         fix_geometries=fix_geometries, force=force)
     for note in done.notes:
         console.print(f"[yellow]note:[/yellow] {escape(note)}")
     console.print(f"wrote {out} ({len(done.parcels):,} parcels); review the # REVIEW lines of {out / 'scenario.toml'}")

@@ -238,11 +238,20 @@ def test_filegdb_with_layers_and_numeric_codes(tmp_path: Path):
     layer = layer[~layer["DLBM"].str.contains("H")].assign(DLBM=lambda t: t["DLBM"].astype(int))  # 0101 -> 101
     layer.to_file(gdb, layer="DLTB", driver="OpenFileGDB", engine="pyogrio")
     _zone((0, 0, 2, 2)).to_file(gdb, layer="YJJBNTTB", driver="OpenFileGDB", engine="pyogrio")
-    done = import_survey(gdb, tmp_path / "county", farmland="YJJBNTTB")
+    town = shapely.Point(X0 + 50, Y0 - 450)
+    gpd.GeoDataFrame(geometry=[town], crs=CRS).to_file(gdb, layer="TOWNS", driver="OpenFileGDB", engine="pyogrio")
+    road = shapely.LineString([(X0, Y0 - 600), (X0 + 800, Y0 - 600)])
+    gpd.GeoDataFrame(geometry=[road], crs=CRS).to_file(tmp_path / "roads.geojson", engine="pyogrio")
+    done = import_survey(gdb, tmp_path / "county", farmland="YJJBNTTB", towns="TOWNS",
+                         roads=str(tmp_path / "roads.geojson"))
     assert done.parcels["DLBM"].tolist() == layer["DLBM"].tolist()
     assert done.parcels["current_use"].tolist() == survey_codes(layer["DLBM"]).map(code_table().uses).tolist()
     assert sorted(done.parcels["parcel_id"][done.parcels["farmland"]]) == FARMLAND_IDS
     assert any("leading zero" in note for note in done.notes) and any("no DEM" in note for note in done.notes)
+    centroids = done.parcels.geometry.centroid
+    near = np.exp(-centroids.distance(town) / 3000) * np.exp(-centroids.distance(road) / 1000)  # no DEM: flat
+    today = (done.parcels["current_use"] == "urban").to_numpy()
+    assert np.allclose(done.parcels["suit_urban"], np.round(0.8 * near + 0.2 * today, 4))
     assert "cropland_max_slope" not in tomllib.loads((tmp_path / "county" / "scenario.toml").read_text("utf-8"))["rules"]
 
 
@@ -263,6 +272,13 @@ def test_bad_survey_input(survey: Path, tmp_path: Path):
                                          r"outside it, over x 500,640 to 500,800, y 3\.7994e\+06 to 3\.8e\+06"):
         import_survey(survey / "DLTB.shp", tmp_path / "short", dem=short)
     assert not (tmp_path / "short").exists()
+    bow_tie = survey_layer()
+    bow_tie.loc[0, "geometry"] = shapely.Polygon([(X0, Y0), (X0 + SIDE, Y0 - SIDE), (X0 + SIDE, Y0), (X0, Y0 - SIDE)])
+    with pytest.raises(InputError, match=r"parcels 1000 have invalid geometry \(Self-intersection.*--fix-geometries"):
+        import_survey(_saved(bow_tie, tmp_path / "bow.gpkg"), tmp_path / "bow")
+    repaired = import_survey(tmp_path / "bow.gpkg", tmp_path / "bow", fix_geometries=True)
+    assert repaired.parcels.geometry.iloc[0].geom_type == "MultiPolygon"
+    assert any("repaired 1 invalid geometries" in note for note in repaired.notes)
 
 
 def _saved(layer: gpd.GeoDataFrame, path: Path) -> Path:
