@@ -18,7 +18,7 @@ import tomli_w
 
 from landalloc.instances.codes import CLASSIFICATIONS, SURVEY_LAND_USES, CodeTable
 from landalloc.instances.terrain import STEEP_DEGREES, steep_cropland
-from landalloc.models.scenario import NATURAL_SENSE, Rules
+from landalloc.models.scenario import NATURAL_SENSE, Population, Rules
 
 GROWTH = 0.05
 """Share by which urban and total construction land may grow in the draft: a placeholder for the
@@ -106,7 +106,8 @@ def draft_scenario(parcels: gpd.GeoDataFrame, name: str, source: str, table: Cod
     out += ["", "# REVIEW: water and wetland stay; built land stays built (urban and public-service land may swap);",
             "# other land, villages included (增减挂钩), may become anything the rules allow",
             "[conversion]", 'water = ["water"]', 'urban = ["urban", "service"]', 'service = ["service", "urban"]', ""]
-    out += ["[population]", "# REVIEW: persons per hectare of housing land", 'density = { urban = 150.0, rural = 40.0 }', ""]
+    out += ["[population]", "# REVIEW: persons per hectare of housing land",
+            f"density = {_inline(Population().density)}", ""]
     out += _districts(parcels, district_names)
     out += ["[service]", "radius_m = 3000.0  # REVIEW: catchment of public services (m)", "",
             "[compactness]", 'uses = ["crop", "forest", "urban"]', "", _toml({"objectives": dict(NATURAL_SENSE)}), ""]

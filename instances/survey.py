@@ -32,14 +32,14 @@ from landalloc.instances.terrain import STEEP_DEGREES, parcel_slope
 from landalloc.models.errors import InputError, first_ids
 from landalloc.models.files import atomic_folder
 from landalloc.models.parcels import polygonal_parts, validate_parcels
-from landalloc.models.scenario import load_scenario
+from landalloc.models.scenario import Population, load_scenario
 from landalloc.models.vector import layers, read_vector
 
 INSIDE_SHARE = 0.5
 """A parcel is inside a control line when at least this share of its area is: the lines are drawn on
 parcel boundaries, so shares are near 0 or 1 and 0.5 only settles the slivers of digitising."""
-RESIDENTS_PER_HA = {"urban": 150.0, "rural": 40.0}
-"""Residents estimated per hectare of urban and village land when the survey gives none."""
+LINE_NAMES = {"farmland": "永久基本农田 basic farmland", "eco_redline": "生态保护红线 ecological red line",
+              "urban_boundary": "城镇开发边界 urban development boundary"}
 SETTLEMENT_COLUMN = "CZCSXM"
 VILLAGE = "203"
 """城镇村属性码 of the survey: 201 city, 202 town, 203 village (204 mines, 205 special land)."""
@@ -135,65 +135,69 @@ def import_survey(parcels: str | Path, out: str | Path, *, layer: str | None = N
     --------
     >>> import_survey("county.gdb", "instances/county", farmland="YJJBNTTB", dem="dem.tif")  # doctest: +SKIP
     """
-    path, notes = Path(parcels), []
+    path, out, notes = Path(parcels), Path(out), []
     if not 0 < inside_share <= 1:
         raise InputError(f"inside share must be in (0, 1], not {inside_share:g}; 0.5 counts a parcel inside a "
                          "line when half its area is")
-    source = read_vector(path, layer if layer is not None else _survey_layer(path))
-    source = source.reset_index(drop=True)
-    _check_survey(source, path, codes, district_column)
     classes = code_table(classification, table)
-    raw = survey_codes(source[codes])
-    if source[codes].dtype.kind in "if":
-        notes.append(f"column '{codes}' holds numbers: codes were read with their leading zero (101 as 0101)")
-    use = map_codes(raw, classes, codes, str(path)).to_numpy(object)
-    use = _villages(source, use, notes)
-    ids = _ids(source, notes)
-    table_out = gpd.GeoDataFrame({"parcel_id": ids, "current_use": use},
-                                 geometry=_geometry(source, ids, path, fix_geometries, notes), crs=source.crs)
-    table_out["district"], district_names = _districts(source, district_column, notes)
-    table_out["area_ha"] = _area(source, notes)
-    for flag, given, name in (("farmland", farmland, "永久基本农田 basic farmland"),
-                              ("eco_redline", redline, "生态保护红线 ecological red line"),
-                              ("urban_boundary", boundary, "城镇开发边界 urban development boundary")):
-        if given is None:
-            table_out[flag] = False
-            notes.append(f"no {name} layer given: no parcel is inside it")
+    with atomic_folder(out, force=force) as tmp:  # an existing folder is refused before the work
+        source = read_vector(path, layer if layer is not None else _survey_layer(path)).reset_index(drop=True)
+        _check_survey(source, path, codes, district_column)
+        raw = survey_codes(source[codes])
+        if source[codes].dtype.kind in "if":
+            notes.append(f"column '{codes}' holds numbers: codes were read with their leading zero (101 as 0101)")
+        use = _villages(source, map_codes(raw, classes, codes, str(path)).to_numpy(object), notes)
+        ids = _ids(source, notes)
+        parcels_out = gpd.GeoDataFrame({"parcel_id": ids, "current_use": use},
+                                       geometry=_geometry(source, ids, path, fix_geometries, notes), crs=source.crs)
+        parcels_out["district"], district_names = _districts(source, district_column, notes)
+        parcels_out["area_ha"] = _area(source, notes)
+        lines = {"farmland": farmland, "eco_redline": redline, "urban_boundary": boundary}
+        for flag, given in lines.items():
+            parcels_out[flag] = _inside_line(parcels_out, path, flag, given, inside_share, notes)
+        factors = pd.DataFrame({"current_use": use, "slope": 0.0, "to_town": np.nan, "to_road": np.nan})
+        if dem is not None:
+            factors["slope"] = parcels_out["slope"] = np.round(parcel_slope(parcels_out, dem), 2)
         else:
-            share = inside(table_out, _layer(path, given, table_out.crs, notes))
-            table_out[flag] = share >= inside_share
-            notes.append(f"{name}: {int(table_out[flag].sum())} parcels inside (>= {inside_share:.0%} of their "
-                         f"area in {given})")
-    factors = pd.DataFrame({"current_use": use, "slope": 0.0, "to_town": np.nan, "to_road": np.nan})
-    if dem is not None:
-        factors["slope"] = np.round(parcel_slope(table_out, dem), 2)
-        table_out["slope"] = factors["slope"].to_numpy()
-    else:
-        notes.append("no DEM given: slope is taken as 0 and no slope rule is drafted")
-    for column, given in (("to_town", towns), ("to_road", roads)):
-        if given is not None:
-            factors[column] = distance(table_out, _layer(path, given, table_out.crs, notes))
-    suit = suitability(factors)
-    for land_use in SURVEY_LAND_USES:
-        table_out[f"suit_{land_use.code}"] = suit[land_use.code]
-    housing = table_out["current_use"].map(RESIDENTS_PER_HA).fillna(0.0).to_numpy(float)
-    table_out["pop"] = np.round(table_out["area_ha"].to_numpy() * housing, 1)
-    notes.append("residents ('pop') are estimated at "
-                 + " and ".join(f"{v:g}/ha of {k} land" for k, v in RESIDENTS_PER_HA.items())
-                 + ": replace them with census counts (第七次人口普查) by village")
-    for keep in (codes, "DLMC"):
-        if keep in source and keep not in table_out:
-            table_out[keep] = source[keep].to_numpy()
-    validate_parcels(table_out, [u.code for u in SURVEY_LAND_USES], str(path))
-    out = Path(out)
-    scenario = draft_scenario(table_out, out.name, str(path), classes, raw, district_names, notes)
-    readme = draft_readme(table_out, out.name, str(path), classes, notes)
-    with atomic_folder(out, force=force) as tmp:
-        (tmp / "scenario.toml").write_text(scenario, encoding="utf-8")
+            notes.append("no DEM given: slope is taken as 0 and no slope rule is drafted")
+        for column, given in (("to_town", towns), ("to_road", roads)):
+            if given is not None:
+                factors[column] = distance(parcels_out, _layer(path, given, parcels_out.crs, notes))
+        suit = suitability(factors)
+        for land_use in SURVEY_LAND_USES:
+            parcels_out[f"suit_{land_use.code}"] = suit[land_use.code]
+        parcels_out["pop"] = _residents(parcels_out, notes)
+        for keep in (codes, "DLMC"):
+            if keep in source and keep not in parcels_out:
+                parcels_out[keep] = source[keep].to_numpy()
+        validate_parcels(parcels_out, [u.code for u in SURVEY_LAND_USES], str(path))
+        (tmp / "scenario.toml").write_text(draft_scenario(parcels_out, out.name, str(path), classes, raw,
+                                                          district_names, notes), encoding="utf-8")
         load_scenario(tmp / "scenario.toml")  # the draft must be a valid scenario
-        table_out.to_file(tmp / "parcels.gpkg", layer="parcels", driver="GPKG", engine="pyogrio")
-        (tmp / "README.md").write_text(readme, encoding="utf-8")
-    return SurveyImport(out, table_out, notes)
+        parcels_out.to_file(tmp / "parcels.gpkg", layer="parcels", driver="GPKG", engine="pyogrio")
+        (tmp / "README.md").write_text(draft_readme(parcels_out, out.name, str(path), classes, notes), encoding="utf-8")
+    return SurveyImport(out, parcels_out, notes)
+
+
+def _inside_line(parcels: gpd.GeoDataFrame, path: Path, flag: str, given: str | None, share: float,
+                 notes: list[str]) -> np.ndarray:
+    """Whether each parcel is inside the control line ``flag`` drawn by the layer ``given``."""
+    name = LINE_NAMES[flag]
+    if given is None:
+        notes.append(f"no {name} layer given: no parcel is inside it")
+        return np.zeros(len(parcels), bool)
+    inside_line = inside(parcels, _layer(path, given, parcels.crs, notes)) >= share
+    notes.append(f"{name}: {int(inside_line.sum())} parcels inside (>= {share:.0%} of their area in {given})")
+    return inside_line
+
+
+def _residents(parcels: gpd.GeoDataFrame, notes: list[str]) -> np.ndarray:
+    """Residents estimated from housing land at the scenario's default densities (persons/ha)."""
+    density = Population().density
+    notes.append("residents ('pop') are estimated at " + " and ".join(f"{v:g}/ha of {k} land" for k, v in density.items())
+                 + ": replace them with census counts (第七次人口普查) by village")
+    per_ha = parcels["current_use"].map(density).fillna(0.0).to_numpy(float)
+    return np.round(parcels["area_ha"].to_numpy(float) * per_ha, 1)
 
 
 def _survey_layer(path: Path) -> str | None:
@@ -245,8 +249,9 @@ def _villages(source: gpd.GeoDataFrame, use: np.ndarray, notes: list[str]) -> np
         return use
     village = source[SETTLEMENT_COLUMN].astype(str).str.startswith(VILLAGE).to_numpy() & (use == "urban")
     if village.any():
-        notes.append(f"{int(village.sum())} parcel{'s' if village.sum() > 1 else ''} of urban construction codes "
-                     f"lie in villages ({SETTLEMENT_COLUMN} {VILLAGE}): taken as rural")
+        several = village.sum() > 1
+        notes.append(f"{int(village.sum())} parcel{'s' if several else ''} of urban construction codes "
+                     f"lie{'' if several else 's'} in a village ({SETTLEMENT_COLUMN} {VILLAGE}): taken as rural")
     return np.where(village, "rural", use)
 
 
