@@ -1,14 +1,12 @@
-"""The graph-cut move against today's pipeline, and three bounds of the same model.
+"""The graph-cut step against the other layout steps, and three bounds of the same model.
 
 On the synthetic county (efficiency + compactness, range-normalised as in milp_bench.py), per
 size and within one time limit:
 
-- **layouts** — today's pipeline (``Session.solve``: LP, repair, and on large models the
-  subgradient bound, linearised and block moves); the graph-cut move
-  (:func:`landalloc.optimizer.milp.graphcut.graph_cut`) started from the LP-and-repair layout of a
-  short solve (``--start-seconds``) at the half-edge LP's duals, for the rest of the time;
+- **layouts** — the declared plan (:func:`landalloc.optimizer.milp.plan.plan_for`) and the same
+  plan without the graph-cut step, and without the moves, each from scratch in the whole limit;
 - **bounds** — the full model's LP by HiGHS's IPM and by its first-order PDLP (``solver="pdlp"``),
-  and the Lagrangian bound of the subgradient on the half-edge split (``CompactnessSearch.bound``).
+  and the Lagrangian bound of the subgradient on the half-edge split (``EdgeSplit.subgradient``).
 
 Each layout's gap is taken against the tightest bound any row proved, so the layout rows compare
 layouts alone.
@@ -24,14 +22,13 @@ import os
 import time
 from typing import Any
 
-import numpy as np
 
 from benchmarks.common import synthetic_problem, write_table
 from landalloc.models import Problem, evaluate
 from landalloc.optimizer.milp import highs as hi
 from landalloc.optimizer.milp.build import formulate
-from landalloc.optimizer.milp.graphcut import graph_cut
-from landalloc.optimizer.milp.session import Session, polish
+from landalloc.optimizer.milp.plan import Plan, plan_for
+from landalloc.optimizer.milp.session import Session
 from landalloc.optimizer.milp.settings import Settings
 
 
@@ -42,26 +39,19 @@ def combined_task(problem: Problem):
     return form, form.task({o: 1.0 / max(1e-9, abs(float(today.objective(o)[0]))) for o in ("efficiency", "compactness")})
 
 
-def layouts(form, task, time_limit: float, start_seconds: float) -> list[dict[str, Any]]:
-    """Today's pipeline and the graph-cut move, each with ``time_limit`` seconds in all."""
+def layouts(form, task, time_limit: float) -> list[dict[str, Any]]:
+    """The declared plan and the plan less one of its layout steps, each in ``time_limit`` seconds."""
     settings = Settings(time_limit=time_limit)
-    began = time.perf_counter()
-    today = Session(form, settings).solve(task)
-    rows = [{"method": "today's pipeline (block moves)", "seconds": time.perf_counter() - began,
-             "objective": today.objective, "bound": today.bound, "steps": today.strategy}]
-    began = time.perf_counter()
-    deadline = began + time_limit
-    session = Session(form, settings)
-    first = session.solve(task, time_limit=start_seconds, branch=False)
-    inner = session.pair_session()
-    relaxation = inner.relaxation(session.pairs.task(task), deadline)
-    duals = np.zeros(form.n_rows - form.n_assignment)
-    duals[session.pairs.rows[form.n_assignment:] - form.n_assignment] = relaxation.pricing.duals
-    steps = [first.strategy]
-    moved = graph_cut(form, task, duals, form.layout(first.values), deadline, settings, steps)
-    values = first.values if moved is None else polish(form, task, form.complete(moved))
-    rows.append({"method": "graph cut (LP duals, then priced rounds)", "seconds": time.perf_counter() - began,
-                 "objective": task.objective(values), "bound": first.bound, "steps": "; ".join(steps)})
+    declared = plan_for(form, settings, time_limit)
+    variants = [declared] + [Plan(f"{declared.name} without {left_out}",
+                                  tuple(step for step in declared.steps if step != left_out), declared.relaxed)
+                             for left_out in ("graph_cut", "moves") if left_out in declared.steps]
+    rows = []
+    for plan in variants:
+        began = time.perf_counter()
+        outcome = Session(form, settings).run(plan, task, time_limit)
+        rows.append({"method": f"plan {plan.name}", "seconds": time.perf_counter() - began,
+                     "objective": outcome.objective, "bound": outcome.bound, "steps": outcome.strategy})
     return rows
 
 
@@ -78,18 +68,19 @@ def bounds(form, task, time_limit: float) -> list[dict[str, Any]]:
     session = Session(form, Settings(time_limit=time_limit))
     began = time.perf_counter()
     steps: list[str] = []
-    bound = session.compactness_search().bound(task, began + time_limit, steps)
+    relaxation = session.edge_split().subgradient(task, began + time_limit, steps)
+    bound = math.inf if relaxation is None else relaxation.bound
     rows.append({"method": "Lagrangian bound (subgradient on the edge split)", "seconds": time.perf_counter() - began,
                  "bound": bound, "steps": "; ".join(steps)})
     return rows
 
 
-def run(sizes: list[int], time_limit: float, start_seconds: float) -> list[dict[str, Any]]:
+def run(sizes: list[int], time_limit: float) -> list[dict[str, Any]]:
     table = []
     for n in sizes:
         problem = synthetic_problem(n)
         form, task = combined_task(problem)
-        rows = bounds(form, task, time_limit) + layouts(form, task, time_limit, start_seconds)
+        rows = bounds(form, task, time_limit) + layouts(form, task, time_limit)
         best_bound = min(r["bound"] for r in rows)
         for r in rows:
             gap = (best_bound - r["objective"]) / abs(r["objective"]) if "objective" in r else math.nan
@@ -105,11 +96,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parcels", default="2500,40000")
     parser.add_argument("--time-limit", type=float, default=60.0)
-    parser.add_argument("--start-seconds", type=float, default=5.0,
-                        help="seconds of the short solve whose layout the graph-cut move starts from")
     args = parser.parse_args()
-    rows = run([int(n) for n in args.parcels.split(",")], args.time_limit, args.start_seconds)
-    print(write_table(rows, "graph_cut", f"Graph-cut move against block moves, and three bounds "
+    rows = run([int(n) for n in args.parcels.split(",")], args.time_limit)
+    print(write_table(rows, "graph_cut", f"The graph-cut step against the other layout steps, and three bounds "
                       f"(efficiency + compactness, {args.time_limit:g} s)"))
 
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from landalloc.optimizer import milp
 from landalloc.optimizer.milp import highs as hi
 from landalloc.optimizer.milp.multi import Model, payoff_table, solve_point
-from landalloc.optimizer.milp.session import polish
+from landalloc.optimizer.milp.check import polish
 from landalloc.optimizer.milp.settings import Settings, proven_status
 from tests.counties import MAX_LAYOUTS, PAIRS, check_county, random_county
 from tests.reference import Enumeration, close

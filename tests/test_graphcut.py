@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from landalloc.models import evaluate
 from landalloc.optimizer.milp.build import formulate
 from landalloc.optimizer.milp.graphcut import alpha_expansion, expand, graph_cut, potts
-from landalloc.optimizer.milp.session import polish
+from landalloc.optimizer.milp.check import polish
 from landalloc.optimizer.milp.settings import Settings
 from tests.counties import random_county
 from tests.reference import Enumeration

@@ -306,20 +306,20 @@ def county_problem():
 # -- the pieces that make it fast ------------------------------------------------------------------
 @pytest.mark.parametrize("objective", ["efficiency", "equity", "change"])
 def test_column_generation_lp_equals_the_simplex_lp(county_problem, objective):
-    from landalloc.optimizer.milp.session import Session
+    from landalloc.optimizer.milp.bound import LinearRelaxation
 
     form = formulate(county_problem, [objective])
     task = form.task({objective: 1.0})
-    columns = Session(form, milp.Settings(lp="columns")).relaxation(task, np.inf)
-    simplex = Session(form, milp.Settings(lp="simplex")).relaxation(task, np.inf)
+    columns = LinearRelaxation(form, milp.Settings(lp="columns")).solve(task, np.inf)
+    simplex = LinearRelaxation(form, milp.Settings(lp="simplex")).solve(task, np.inf)
     assert columns.status == simplex.status == "optimal"
     assert columns.objective == pytest.approx(simplex.objective, rel=1e-7, abs=1e-9)
     assert columns.bound >= simplex.objective - 1e-7 * abs(simplex.objective)
 
 
 def test_half_edge_relaxation_never_undervalues_a_layout(tiny_problem, exhaustive):
+    from landalloc.optimizer.milp.bound import LinearRelaxation
     from landalloc.optimizer.milp.pairs import PairRelaxation
-    from landalloc.optimizer.milp.session import Session
 
     form = formulate(tiny_problem, ["efficiency", "compactness"])
     task = form.task({"efficiency": 1.0, "compactness": 10.0})
@@ -332,7 +332,7 @@ def test_half_edge_relaxation_never_undervalues_a_layout(tiny_problem, exhaustiv
         relaxed = relaxed_task.objective(pairs.relaxed.complete(layout))
         assert relaxed >= true - 1e-9
     best = max(task.objective(form.complete(layout)) for layout in layouts)
-    bound = Session(pairs.relaxed, milp.Settings()).relaxation(relaxed_task, np.inf).bound
+    bound = LinearRelaxation(pairs.relaxed, milp.Settings()).solve(relaxed_task, np.inf).bound
     assert bound >= best - 1e-9
 
 
@@ -356,8 +356,8 @@ def test_compactness_search_bounds_and_improves_on_tiny(tiny_problem, exhaustive
     task = form.task({"efficiency": 1.0, "compactness": 50.0})
     values = exhaustive[1]
     best = (values[:, OBJECTIVES.index("efficiency")] + 50.0 * values[:, OBJECTIVES.index("compactness")]).max()
-    search = Session(form, milp.Settings()).compactness_search()
-    assert search.bound(task, np.inf, []) >= best - 1e-9
+    split = Session(form, milp.Settings()).edge_split()
+    assert split.subgradient(task, np.inf, []).bound >= best - 1e-9
     outcome = Session(form, milp.Settings(gap=0, search_above=0)).solve(task)   # the large-model plan
     assert outcome.status == "optimal"
     assert outcome.objective == pytest.approx(best, rel=1e-9)
@@ -398,6 +398,7 @@ def test_independent_sets_hold_no_neighbours_together():
 
 
 def test_block_moves_only_improve_and_keep_every_rule(tiny_problem, exhaustive):
+    from landalloc.optimizer.milp.check import candidate
     from landalloc.optimizer.milp.session import Session
 
     form = formulate(tiny_problem, ["efficiency", "compactness"])
@@ -405,12 +406,12 @@ def test_block_moves_only_improve_and_keep_every_rule(tiny_problem, exhaustive):
     layouts, values = exhaustive
     score = values[:, OBJECTIVES.index("efficiency")] + 50.0 * values[:, OBJECTIVES.index("compactness")]
     session = Session(form, milp.Settings(gap=0))
-    search = session.compactness_search()
-    check = lambda v: session._candidate(task, v, claim=False)   # noqa: E731
+    moves = session.compactness_moves()
+    check = lambda v: candidate(form, task, v, claim=False)   # noqa: E731
     worst = check(form.complete(layouts[np.argmin(score)]))
     assert worst is not None
     steps = []
-    moved = search.blocks(task, worst, np.inf, steps, check, session.settings)
+    moved = moves.blocks(task, worst, np.inf, steps, check)
     assert check(moved[0]) is not None                              # every rule still holds
     assert score.min() - 1e-9 <= worst[2] < moved[2] <= score.max() + 1e-9
     result = evaluate(tiny_problem, form.layout(moved[0]))

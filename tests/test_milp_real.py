@@ -19,7 +19,7 @@ from landalloc.models import compile_problem, evaluate, parse_scenario
 from landalloc.models.instance import Instance
 from landalloc.optimizer import milp
 from landalloc.optimizer.milp import multi
-from landalloc.optimizer.milp.master import lp_with_highs
+from landalloc.optimizer.milp.bound import lp_with_highs
 
 ORDOS = Path(__file__).resolve().parents[1] / "instances" / "ordos"
 
@@ -55,12 +55,12 @@ def test_each_run_on_a_kept_model_gets_its_own_time_limit(ordos):
     model = multi.Model.build(ordos, ["efficiency", "equity"], milp.Settings())
     form = model.form
     equity = form.task({"equity": 1.0})
-    highs = model.session.full_model(equity)
+    highs = model.session.lp.model(equity)
     while highs.getRunTime() < 3.0:
         highs.clearSolver()   # from scratch each time: the run clock grows by the whole solve
         assert lp_with_highs(form, equity, highs, "simplex", math.inf).status == "optimal"
     efficiency = form.task({"efficiency": 1.0})
-    relaxation = lp_with_highs(form, efficiency, model.session.full_model(efficiency), "simplex",
+    relaxation = lp_with_highs(form, efficiency, model.session.lp.model(efficiency), "simplex",
                                time.perf_counter() + 3.0)
     assert relaxation.status == "optimal"
     assert np.isfinite(relaxation.bound)

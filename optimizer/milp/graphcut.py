@@ -14,10 +14,13 @@ min-cut (PyMaxflow) finds the best expansion exactly and moves whole patches at 
 block move changes one parcel per independent set.
 
 The moved layout may break the coupling rows the prices only discourage, so it is followed by
-the **repair**: MIPs on the true task, each over a group of the parcels the move changed (whole
-patches together, at most ``CHUNK``) and their neighbours, every other parcel held, started
-from the better feasible one of the current layout and the current layout with the group moved. Between rounds, the prices of the rows the moved layout breaks rise by a subgradient
-step, so the next expansion respects them more.
+the **repair**. No edge joins two of the moved patches (connected groups of changed parcels), so
+the objective and every row's activity are sums over the patches moved: an exact MIP with one
+binary per patch over the coupling rows picks the best set (:func:`select_patches`). When that
+gains nothing, MIPs on the true task over groups of the changed parcels (whole patches together,
+at most ``settings.repair_group``) and their neighbours, every other parcel held, look further
+(:func:`repair`). Between rounds, the prices of the rows the moved layout breaks rise by a
+subgradient step, so the next expansion respects them more.
 """
 
 from __future__ import annotations
@@ -34,16 +37,9 @@ from landalloc.optimizer.milp import highs as hi
 from landalloc.optimizer.milp.formulation import Formulation, Task
 from landalloc.optimizer.milp.lagrange import price
 from landalloc.optimizer.milp.pairs import LINKS
-from landalloc.optimizer.milp.session import polish, satisfies
+from landalloc.optimizer.milp.check import polish, satisfies
 from landalloc.optimizer.milp.settings import Settings
 
-ROUNDS = 8
-"""Price updates at most per call: each is one sweep of expansions plus one repair MIP."""
-CHUNK = 200
-"""Most changed parcels one repair MIP frees (with their neighbours): HiGHS cannot stop inside
-its root node, so a repair is kept small enough for its root to be quick at any county size
-(synthetic county, 40,000 parcels: 1,000 changed parcels made a MIP of 11,301 binaries whose
-root alone outlasted a 20 s limit; 200 made one of 2,185 that HiGHS solved to optimality)."""
 GAIN = 1e-9
 """Relative gain of the energy (or objective) below which a step counts as no gain."""
 
@@ -157,19 +153,22 @@ def alpha_expansion(model: Potts, labels: np.ndarray, deadline: float) -> np.nda
 def graph_cut(form: Formulation, task: Task, duals: np.ndarray, start: np.ndarray, deadline: float,
               settings: Settings, steps: list[str] | None = None) -> np.ndarray | None:
     """A layout better than ``start`` (N use indices, feasible for ``task``) by graph-cut moves at
-    coupling prices ``duals`` (one per coupling row, e.g. an LP's row duals), each repaired by
-    an exact restricted MIP; ``None`` when no round improves the task's objective.
+    coupling prices ``duals`` (one per coupling row, e.g. an LP's row duals), each repaired
+    exactly; ``None`` when no round improves the task's objective.
 
-    The returned layout meets every row of ``task`` and its objective, re-evaluated from the
-    layout, beats the start's."""
+    A round expands every use at the current prices, keeps the best feasible set of the moved
+    patches (:func:`select_patches`), falls back to restricted MIPs over groups of them
+    (:func:`repair`) when that set gains nothing, and raises the prices of the rows the moved
+    layout broke. At most ``settings.graph_cut_rounds`` rounds. The returned layout meets every
+    row of ``task`` and its objective, re-evaluated from the layout, beats the start's."""
     began = time.perf_counter()
     best = polish(form, task, form.complete(start))
     if not satisfies(form, task, best):
         raise ValueError("graph_cut needs a start that meets every row of the task")
     first, value = task.objective(best), task.objective(best)
     y = np.asarray(duals, float).copy()
-    rounds = 0
-    while rounds < ROUNDS and time.perf_counter() < deadline:
+    rounds = repairs = 0
+    while rounds < settings.graph_cut_rounds and time.perf_counter() < deadline:
         rounds += 1
         model = potts(form, task, y)
         current = form.layout(best)
@@ -182,9 +181,13 @@ def graph_cut(form: Formulation, task: Task, duals: np.ndarray, start: np.ndarra
         moved[model.parcels] = moved_labels
         moved_v = polish(form, task, form.complete(moved))
         improved = False
-        for chunk in patches(model, changed, CHUNK):
+        selected = select_patches(form, task, model, best, moved_v, changed, settings, deadline)
+        if selected is not None and task.objective(selected) > value + GAIN * max(1.0, abs(value)):
+            best, value, improved = selected, task.objective(selected), True
+        for chunk in ([] if improved else patches(model, changed, settings.repair_group)):
             if time.perf_counter() >= deadline:
                 break
+            repairs += 1
             repaired = repair(form, task, model, best, moved_labels, chunk, deadline, settings)
             if repaired is not None and task.objective(repaired) > value + GAIN * max(1.0, abs(value)):
                 best, value, improved = repaired, task.objective(repaired), True
@@ -196,9 +199,60 @@ def graph_cut(form: Formulation, task: Task, duals: np.ndarray, start: np.ndarra
         surplus = max(model.energy(moved_labels) - model.energy(labels), GAIN * max(1.0, abs(value)))
         y = y + surplus / float(violation @ violation) * violation
     if steps is not None:
-        steps.append(f"graph cut[{rounds} rounds] {time.perf_counter() - began:.2f}s "
+        steps.append(f"graph cut[{rounds} rounds, {repairs} repairs] {time.perf_counter() - began:.2f}s "
                      f"{first:.6g} -> {value:.6g}")
     return form.layout(best) if value > first + GAIN * max(1.0, abs(first)) else None
+
+
+def select_patches(form: Formulation, task: Task, model: Potts, start: np.ndarray, moved: np.ndarray,
+                   changed: np.ndarray, settings: Settings, deadline: float) -> np.ndarray | None:
+    """The best vector of ``task`` that moves some of the move's patches (connected groups of
+    the ``changed`` free parcels) from ``start`` to ``moved`` (both complete vectors) and holds
+    the rest: an exact MIP with one binary per patch over the coupling rows.
+
+    No edge joins two patches, so each column's change belongs to one patch (an x column to its
+    parcel's, a y column to its changed end's) and the objective and every row's activity are
+    sums over the chosen patches. None when that MIP finds nothing, or its layout fails the
+    check of every row (columns outside x and y, such as coverage, are not modelled here)."""
+    slots = np.flatnonzero(changed)
+    inside = changed[model.a] & changed[model.b]
+    graph = sp.coo_matrix((np.ones(int(inside.sum())), (model.a[inside], model.b[inside])),
+                          shape=(len(changed), len(changed)))
+    _, label = connected_components(graph, directed=False)
+    patch = np.full(len(changed), -1)
+    patch[slots] = np.unique(label[slots], return_inverse=True)[1]
+    n_patches = int(patch.max()) + 1
+    owner = np.full(form.n_cols, -1)
+    owner[:form.n_x] = patch[form.x_slot]
+    y_cols = form.blocks["y"]
+    owner[y_cols] = np.maximum(patch[model.a[model.y_pair]], patch[model.b[model.y_pair]])
+    delta = moved - start
+    cols = np.flatnonzero((delta != 0) & (owner >= 0))
+    by_patch = sp.csc_matrix((delta[cols], (cols, owner[cols])), shape=(form.n_cols, n_patches))
+    gain = by_patch.T @ task.cost
+    coupling = np.ones(form.n_rows - form.n_assignment, bool)
+    for group in form.rows:
+        if group.name in LINKS:   # completed layouts meet the link rows by construction
+            coupling[group.start - form.n_assignment:group.stop - form.n_assignment] = False
+    rows = form.coupling[coupling]
+    change = (rows @ by_patch).tocsr()
+    touched = np.flatnonzero(np.diff(change.indptr) > 0)
+    activity = rows[touched] @ start
+    lower = task.row_lower[form.n_assignment:][coupling][touched] - activity
+    upper = task.row_upper[form.n_assignment:][coupling][touched] - activity
+    choice = Task(gain, 0.0, np.minimum(lower, 0.0), np.maximum(upper, 0.0), np.zeros(n_patches),
+                  np.ones(n_patches))
+    highs = hi.new_highs(settings, presolve="on", time_limit=max(1e-3, deadline - time.perf_counter()))
+    hi.pass_model(highs, change[touched].tocsc(), choice, np.ones(n_patches, bool))
+    run = hi.run(highs, mip=True)
+    if run.values is None:
+        return None
+    chosen = np.flatnonzero(run.values > 0.5)
+    layout = form.layout(start)
+    moving = slots[np.isin(patch[slots], chosen)]
+    layout[model.parcels[moving]] = form.layout(moved)[model.parcels[moving]]
+    selected = polish(form, task, form.complete(layout))
+    return selected if satisfies(form, task, selected) else None
 
 
 def patches(model: Potts, changed: np.ndarray, size: int) -> list[np.ndarray]:

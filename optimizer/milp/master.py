@@ -26,7 +26,6 @@ import math
 import time
 from dataclasses import dataclass
 
-import highspy
 import numpy as np
 import scipy.sparse as sp
 
@@ -286,21 +285,3 @@ class ColumnGeneration:
             per_group[self.col_group[mine]] = weights[mine]
             np.add.at(v, self.choices[p], per_group[self.group])
         return v
-
-
-def lp_with_highs(form: Formulation, task: Task, highs: highspy.Highs, solver: str, deadline: float) -> Relaxation:
-    """The LP relaxation of the full model by HiGHS (``solver`` = simplex or ipm), same Highs
-    object as the branch and bound that may follow."""
-    start = time.perf_counter()
-    hi.set_options(highs, solve_relaxation=True, solver=solver, presolve="on",
-                   time_limit=max(1e-3, deadline - time.perf_counter()))
-    run = hi.run(highs, mip=False)
-    hi.set_options(highs, solve_relaxation=False, solver="choose")
-    seconds = time.perf_counter() - start
-    if run.status == "infeasible":
-        return Relaxation("infeasible", -math.inf, -math.inf, None, None, seconds, 0, solver)
-    if run.status != "optimal" or run.duals is None:
-        return Relaxation(run.status, -math.inf, math.inf, None, None, seconds, 0, solver)
-    pricing = price(form, task, run.duals[form.n_assignment:])
-    return Relaxation("optimal", run.objective, max(run.objective, pricing.bound), pricing, run.values, seconds, 0,
-                      solver)

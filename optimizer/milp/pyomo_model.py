@@ -18,7 +18,9 @@ from pyomo.core.expr.numeric_expr import LinearExpression
 
 from landalloc.models.errors import InputError, SolverError
 from landalloc.optimizer.milp.formulation import Formulation, Task
-from landalloc.optimizer.milp.session import Outcome, polish, satisfies
+from landalloc.optimizer.milp.check import polish, satisfies
+from landalloc.optimizer.milp.plan import plan_for
+from landalloc.optimizer.milp.session import Outcome
 from landalloc.optimizer.milp.settings import Settings, relative_gap
 
 LEGACY_OPTIONS = {
@@ -76,10 +78,12 @@ def solve_with_pyomo(form: Formulation, task: Task, settings: Settings) -> Outco
         raw = np.array([model.v[j].value if model.v[j].value is not None else np.nan for j in range(form.n_cols)])
         if not np.isnan(raw).any():
             values = raw
-    steps = [f"pyomo build {built - start:.2f}s", f"pyomo hand-over {handover:.2f}s", f"{settings.solver} {status}"]
+    plan = plan_for(form, settings, settings.time_limit)
+    steps = [f"plan {plan.name}", f"pyomo build {built - start:.2f}s", f"pyomo hand-over {handover:.2f}s",
+             f"{settings.solver} {status}"]
     if values is None:
         return Outcome(status if status == "infeasible" else "time_limit", None, None, -math.inf, bound, math.inf,
-                       time.perf_counter() - start, handover, "; ".join(steps), steps, built - start)
+                       time.perf_counter() - start, handover, "; ".join(steps), steps, built - start, plan.name)
     polished = polish(form, task, values)
     if not satisfies(form, task, polished):
         raise SolverError(f"Pyomo solver '{settings.solver}' returned a solution that breaks the model's rows")
@@ -88,7 +92,7 @@ def solve_with_pyomo(form: Formulation, task: Task, settings: Settings) -> Outco
     gap = relative_gap(objective, bound)
     status = "optimal" if status == "optimal" or gap <= settings.gap else status
     return Outcome(status, polished, values, objective, bound, gap, time.perf_counter() - start, handover,
-                   "; ".join(steps), steps, built - start)
+                   "; ".join(steps), steps, built - start, plan.name)
 
 
 def _solve_highs(model: pyo.ConcreteModel, settings: Settings) -> tuple[str, float, float]:

@@ -14,6 +14,11 @@ ENGINES = ("highs", "pyomo")
 PRESOLVE = ("auto", "on", "off")
 LP_SOLVERS = ("auto", "columns", "simplex", "ipm")
 STRATEGIES = ("auto", "highs")
+COUNTS = {"search_above": 0, "branch_and_bound_above": 0, "presolve_off_above": 0, "presolve_off_above_compact": 0,
+          "repair_min": 0, "graph_cut_rounds": 0, "repair_group": 1, "earlier_layouts": 0}
+"""Settings that are counts (of columns, parcels, rounds or layouts), with their least value."""
+SHARES = ("columns_coupling_share", "repair_share", "repair_time_share", "step_share")
+"""Settings that are shares in (0, 1]."""
 STATUSES = ("optimal", "time_limit", "gap_not_proven", "infeasible")
 """What a solve reports: ``optimal`` only when the gap between the layout's value and the
 proven bound is within the requested gap (:func:`proven_status`); ``time_limit`` when the time
@@ -43,10 +48,11 @@ class Settings:
     lp : how the LP relaxation is solved first: ``"columns"`` (column generation over whole
         layouts, for models made of the assignment rows plus a few area/population/balance
         rows), ``"simplex"`` or ``"ipm"`` (HiGHS on the full model), ``"auto"`` to choose by shape
-        and by the number of coupling rows (``COLUMNS_COUPLING_SHARE`` in :mod:`landalloc.optimizer.milp.session`).
-    presolve : HiGHS presolve for the final branch and bound: ``"auto"`` (off for models with
-        more than ``PRESOLVE_OFF_ABOVE`` columns, where HiGHS's MIP presolve costs more than it
-        saves on these assignment structures), ``"on"`` or ``"off"``.
+        and by the number of coupling rows (``columns_coupling_share``).
+    presolve : HiGHS presolve for branch and bound and the restricted MIPs: ``"auto"`` (off for
+        models with more than ``presolve_off_above`` columns, ``presolve_off_above_compact`` with
+        compactness, where HiGHS's MIP presolve costs more than it saves on these assignment
+        structures), ``"on"`` or ``"off"``.
     log : print HiGHS's log.
     strategy : ``"auto"`` (the plan :func:`landalloc.optimizer.milp.plan.plan_for` chooses from the
         model's shape) or ``"highs"`` (the whole model to HiGHS's branch and bound from no start,
@@ -58,6 +64,29 @@ class Settings:
         limit skips branch and bound (default 50,000): HiGHS checks its clock only between root
         steps, and its root took 590 s at 40,000 parcels, so it would overrun the limit. Without
         a time limit branch and bound always runs.
+    presolve_off_above, presolve_off_above_compact : columns above which ``presolve="auto"``
+        turns HiGHS's MIP presolve off, without and with compactness (defaults 20,000 and 5,000,
+        measured in benchmarks/milp_bench.py: below, presolve pays; above, its probing and clique
+        detection on the assignment rows cost more than the whole solve).
+    columns_coupling_share : ``lp="auto"`` uses column generation only while the coupling rows
+        number at most this share of the free parcels (default 0.25): its master holds every
+        coupling row, so with a coverage row per demand point (real land) it is as large as the
+        model and slow (Ordos: 0.91 of the parcels; HiGHS's simplex on the full model: 0.4 s).
+    repair_share, repair_min : the restricted MIP frees, besides the parcels the LP splits,
+        those whose second-best use is nearest their best: this share of the free parcels, at
+        least this many (defaults 0.02 and 200), four times more after each failure.
+    repair_time_share, repair_seconds : a restricted MIP that does not free every parcel may
+        take this share of the time left, at most this many seconds (defaults 0.25 and 120):
+        when it is slow, the later steps are the better use of the time.
+    step_share : share of the time left that the subgradient, the graph cut and the moves each
+        take when other steps follow them (default 0.5).
+    graph_cut_rounds : price updates at most per graph-cut step (default 20): each is one sweep
+        of expansions and one exact choice among the moved patches.
+    repair_group : most changed parcels one graph-cut repair MIP frees, with their neighbours
+        (default 200): HiGHS cannot stop inside its root node, so a repair is kept small (at
+        40,000 parcels, 1,000 made a MIP whose root outlasted 20 s; 200, one solved in seconds).
+    earlier_layouts : layouts of earlier solves on a session (a front's points) tried as starts
+        of each new solve (default 3).
     """
 
     time_limit: float | None = None
@@ -72,6 +101,17 @@ class Settings:
     strategy: str = "auto"
     search_above: int = 50_000
     branch_and_bound_above: int = 50_000
+    presolve_off_above: int = 20_000
+    presolve_off_above_compact: int = 5_000
+    columns_coupling_share: float = 0.25
+    repair_share: float = 0.02
+    repair_min: int = 200
+    repair_time_share: float = 0.25
+    repair_seconds: float = 120.0
+    step_share: float = 0.5
+    graph_cut_rounds: int = 20
+    repair_group: int = 200
+    earlier_layouts: int = 3
 
     def __post_init__(self) -> None:
         if self.time_limit is not None and not (self.time_limit > 0):
@@ -84,9 +124,16 @@ class Settings:
                               ("strategy", STRATEGIES)):
             if getattr(self, name) not in allowed:
                 raise InputError(f"{name}: unknown value {getattr(self, name)!r}; allowed: {', '.join(allowed)}")
-        for name in ("search_above", "branch_and_bound_above"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
-                raise InputError(f"{name}: need a number of columns (an integer >= 0), got {getattr(self, name)!r}")
+        for name, least in COUNTS.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise InputError(f"{name}: need a count (an integer >= {least}), got {value!r}")
+        for name in SHARES:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+                raise InputError(f"{name}: need a share in (0, 1], got {value!r}")
+        if not (isinstance(self.repair_seconds, (int, float)) and self.repair_seconds > 0):
+            raise InputError(f"repair_seconds: need a positive number of seconds, got {self.repair_seconds!r}")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
