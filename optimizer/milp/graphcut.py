@@ -40,6 +40,8 @@ from landalloc.optimizer.milp.pairs import LINKS
 from landalloc.optimizer.milp.check import polish, satisfies
 from landalloc.optimizer.milp.settings import Settings
 
+STALE_ROUNDS = 2
+"""Rounds in a row that gain nothing after which the step stops (the prices rose in each)."""
 GAIN = 1e-9
 """Relative gain of the energy (or objective) below which a step counts as no gain."""
 
@@ -167,8 +169,8 @@ def graph_cut(form: Formulation, task: Task, duals: np.ndarray, start: np.ndarra
         raise ValueError("graph_cut needs a start that meets every row of the task")
     first, value = task.objective(best), task.objective(best)
     y = np.asarray(duals, float).copy()
-    rounds = repairs = 0
-    while rounds < settings.graph_cut_rounds and time.perf_counter() < deadline:
+    rounds = repairs = stale = 0
+    while rounds < settings.graph_cut_rounds and stale < STALE_ROUNDS and time.perf_counter() < deadline:
         rounds += 1
         model = potts(form, task, y)
         current = form.layout(best)
@@ -191,6 +193,7 @@ def graph_cut(form: Formulation, task: Task, duals: np.ndarray, start: np.ndarra
             repaired = repair(form, task, model, best, moved_labels, chunk, deadline, settings)
             if repaired is not None and task.objective(repaired) > value + GAIN * max(1.0, abs(value)):
                 best, value, improved = repaired, task.objective(repaired), True
+        stale = 0 if improved else stale + 1
         violation = _violation(form, task, moved_v)
         if not violation.any():
             if not improved:
