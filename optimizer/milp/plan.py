@@ -72,8 +72,9 @@ def plan_for(form: Formulation, settings: Settings, time_limit: float | None) ->
         return Plan(f"full-lp[{settings.lp}]", direct)
     if form.n_cols <= settings.search_above:
         return Plan("compactness", direct, relaxed=True)
-    # measured at 40,000 parcels, 60 s (benchmarks/results/graph_cut.md): the graph cut gains more
-    # after the linearised moves (2.769 -> 2.790) than before them (2.612 -> 2.673)
+    # measured at 40,000 parcels, 60 s, on a loaded machine (python -m benchmarks.graph_cut runs
+    # such variants): the graph cut gains more after the linearised moves (2.769 -> 2.790) than
+    # before them (2.612 -> 2.673, final layout 2.769 against 2.790)
     searched = ("bound", "restricted_mip", "subgradient", "moves", "graph_cut")
     limited = time_limit is not None and math.isfinite(time_limit)
     if limited and form.n_cols > settings.branch_and_bound_above:
