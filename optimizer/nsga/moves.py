@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+import scipy.sparse as sp
 
 from landalloc.optimizer.nsga.genome import Genome
 from landalloc.optimizer.nsga.ledger import Ledger
@@ -69,25 +70,52 @@ class Moves:
     def redundant_service(self, genes: np.ndarray) -> np.ndarray:
         """Bool P × n_genes: service parcels whose residents all have another service parcel in
         reach, so that moving one of them away leaves equity unchanged (all False when service is
-        not protected)."""
-        g = self.genome
-        p = g.problem
+        not protected).
+
+        A service parcel is needed exactly when it is the only one in reach of some resident: the
+        coverage counts say which residents have one server, and the sum of their servers' gene
+        numbers names it. Both come from one sparse product for the whole population, whose cost
+        is that of scoring the layouts' coverage (no per-layout indexing)."""
         out = np.zeros(genes.shape, bool)
         if self.protected < 0:
             return out
-        by_parcel = p.catchment_by_parcel
-        fixed = np.flatnonzero((g.base == p.service) & (g.position < 0))
-        for r, row in enumerate(genes):
-            serving = np.flatnonzero(row == p.service)
-            served = np.concatenate([fixed, g.free[serving]])
-            count = np.bincount(by_parcel[served].indices, minlength=by_parcel.shape[1])
-            reach = by_parcel[g.free[serving]]
-            least = np.full(len(serving), 2)
-            has = np.diff(reach.indptr) > 0
-            if has.any():
-                least[has] = np.minimum.reduceat(count[reach.indices], reach.indptr[:-1][has])
-            out[r, serving] = least >= 2
+        serving = genes == self.protected
+        count, server = self.coverage(serving)
+        row, point = np.nonzero(count == 1)
+        gene = server[row, point] - 1                 # -1: the one server is a locked parcel
+        needed = gene >= 0
+        out[:] = serving
+        out[row[needed], gene[needed]] = False
         return out
+
+    def coverage(self, serving: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per layout and demand point, how many service parcels reach it and the sum of the gene
+        numbers (plus one) of the free ones among them: P × demand each, from the service genes
+        ``serving`` (bool P × n_genes) and the locked service parcels."""
+        numbers = np.arange(1, self.genome.n_genes + 1, dtype=float)
+        both = np.concatenate([serving, serving * numbers], axis=0).astype(float)     # 2P × n_genes
+        # sparse (demand × genes) times dense: cost nnz(catchments) × P, one call for both sums
+        product = (self._reach_by_point @ both.T).T
+        count = product[:len(serving)] + self._locked_coverage[None, :]
+        server = np.rint(product[len(serving):]).astype(np.int64)
+        return count, server
+
+    @cached_property
+    def _reach_by_point(self) -> sp.csr_matrix:
+        return self.service_reach.T.tocsr()
+
+    @cached_property
+    def service_reach(self) -> sp.csr_matrix:
+        """Free parcels × demand points: which residents each gene would serve."""
+        return self.genome.problem.catchment_by_parcel[self.genome.free].tocsr()
+
+    @cached_property
+    def _locked_coverage(self) -> np.ndarray:
+        """Per demand point, how many locked service parcels reach it."""
+        g = self.genome
+        p = g.problem
+        locked = np.flatnonzero((g.base == p.service) & (g.position < 0))
+        return np.asarray(p.catchment_by_parcel[locked].sum(axis=0)).reshape(-1)
 
     # -- candidates ------------------------------------------------------------------------------
 

@@ -217,40 +217,61 @@ class NeighbourMutation(Mutation):
     def serve_worst_district(self, problem, X: np.ndarray, rng: np.random.Generator) -> None:
         """For a share ``coverage`` of layouts, turn into public-service land the free parcel that
         covers the most residents of the worst-served district who have no service within reach
-        (equity is a max-min share: only the worst district counts)."""
-        p, g = problem.problem, problem.genome
-        if p.service < 0 or len(p.demand) == 0:
+        (equity is a max-min share: only the worst district counts).
+
+        All chosen layouts at once: one sparse product gives their coverage, and the candidates
+        (the parcels in reach of a random unserved resident of each layout's worst district) are
+        scored together, so the cost follows the catchments' size, without per-layout indexing."""
+        p, g, moves = problem.problem, problem.genome, problem.moves
+        rows = np.flatnonzero(rng.random(len(X)) < self.coverage)
+        if p.service < 0 or len(p.demand) == 0 or len(rows) == 0:
             return
         pop, where = p.residents[p.demand], p.district[p.demand]
         total = np.bincount(where, weights=pop, minlength=len(p.districts))
-        inhabited = total > 0
-        by_parcel, catchment = p.catchment_by_parcel, p.catchment
-        fixed = np.flatnonzero((g.base == p.service) & (g.position < 0))
-        can_serve = g.allowed[:, p.service]
-        moves = problem.moves
+        count, _ = moves.coverage(X[rows] == p.service)
+        covered = count > 0
+        reached = np.zeros((len(rows), len(total)))
+        r_idx, point = np.nonzero(covered)
+        np.add.at(reached, (r_idx, where[point]), pop[point])
+        share = np.where(total > 0, reached / np.maximum(total, 1e-12), np.inf)
+        need = ~covered & (where[None, :] == share.argmin(axis=1)[:, None])
+        has = need.any(axis=1)
+        rows, need = rows[has], need[has]
+        if len(rows) == 0:
+            return
+        target = np.where(need, rng.random(need.shape), -1.0).argmax(axis=1)      # one unserved resident each
+        catchment = p.catchment
+        pair, parcel = _slices(catchment.indptr, catchment.indices, target)
+        gene = g.position[parcel]
+        keep = gene >= 0
+        pair, gene = pair[keep], gene[keep]
+        keep = g.allowed[gene, p.service] & (X[rows[pair], gene] != p.service)
+        pair, gene = pair[keep], gene[keep]
+        if len(pair) == 0:
+            return
+        reach = moves.service_reach
+        entry, point = _slices(reach.indptr, reach.indices, gene)
+        weight = (pop[None, :] * need)[pair[entry], point]
+        gain = np.bincount(entry, weights=weight, minlength=len(pair))
+        best = np.full(len(rows), -np.inf)
+        np.maximum.at(best, pair, gain)
         linear = moves.values[:, :, ~moves.proxy].sum(axis=2) if (~moves.proxy).any() else \
             np.zeros(g.allowed.shape, np.float32)
-        for r in np.flatnonzero(rng.random(len(X)) < self.coverage):
-            served = np.concatenate([fixed, g.free[X[r] == p.service]])
-            covered = np.zeros(len(p.demand), bool)
-            covered[by_parcel[served].indices] = True
-            share = np.bincount(where[covered], weights=pop[covered], minlength=len(total))
-            share = np.where(inhabited, share / np.maximum(total, 1e-12), np.inf)
-            worst = int(np.argmin(share))
-            need = ~covered & (where == worst)
-            if not need.any():
-                continue
-            d = rng.choice(np.flatnonzero(need))
-            near = g.position[catchment.indices[catchment.indptr[d]:catchment.indptr[d + 1]]]
-            near = near[near >= 0]
-            near = near[can_serve[near] & (X[r, near] != p.service)]
-            if len(near) == 0:
-                continue
-            gain = by_parcel[g.free[near]] @ (pop * need)
-            # of the parcels that reach (nearly) the most, the one cheapest to turn into service
-            near = near[gain >= 0.9 * gain.max()]
-            cost = linear[near, X[r, near]] - linear[near, p.service]
-            X[r, near[int(np.argmin(cost))]] = p.service
+        cost = linear[gene, X[rows[pair], gene]] - linear[gene, p.service]
+        # of the parcels that reach (nearly) the most, the one cheapest to turn into service
+        eligible = np.flatnonzero(gain >= 0.9 * best[pair])
+        order = eligible[np.lexsort((cost[eligible], pair[eligible]))]
+        first = order[np.r_[True, pair[order][1:] != pair[order][:-1]]]
+        X[rows[pair[first]], gene[first]] = p.service
+
+
+def _slices(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The CSR rows ``rows`` concatenated: for each entry, which of ``rows`` it came from and its
+    column."""
+    counts = indptr[rows + 1] - indptr[rows]
+    owner = np.repeat(np.arange(len(rows)), counts)
+    offset = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return owner, indices[indptr[rows][owner] + offset]
 
 
 class RepairAndImprove(Repair):
