@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from benchmarks.common import synthetic_problem, write_table
@@ -84,18 +85,33 @@ def _epsilon_sweep(problem: Problem, pair: tuple[str, str], points: int, time_li
 
 def cached_exact_front(problem: Problem, pair: tuple[str, str], points: int, time_limit: float,
                        cache: str | None) -> tuple[dict, float]:
-    """:func:`exact_front` and the seconds it took, kept in ``cache`` (keyed by the problem's
-    fingerprint) so that reruns measure only the explorer."""
-    stored = None if cache is None else Path(cache) / f"exact_{fingerprint(problem)[:12]}_{'_'.join(pair)}_{points}.npz"
+    """:func:`exact_front` and the seconds it took, kept in ``cache`` so that reruns measure only
+    the explorer.
+
+    The file is keyed by the problem's fingerprint, the pair, the points and the MILP's time limit
+    (a front of other points or limits is another front), and is a CSV small enough to commit: one
+    row per front point with the pair's values, the seconds the whole front took, and the layout
+    as space-separated use indices."""
+    if cache is None:
+        stored = None
+    else:
+        key = f"exact_{fingerprint(problem)[:12]}_{'_'.join(pair)}_{points}p_{time_limit:g}s.csv"
+        stored = Path(cache) / key
     if stored is not None and stored.exists():
-        data = np.load(stored)
-        return {"values": data["values"], "layouts": data["layouts"]}, float(data["seconds"])
+        table = pd.read_csv(stored)
+        layouts = np.array([np.array(t.split(), dtype=np.int64) for t in table["layout"]]).reshape(
+            len(table), problem.n_parcels)
+        return {"values": table[list(pair)].to_numpy(float), "layouts": layouts}, float(table["seconds"].iloc[0])
     started = time.perf_counter()
     exact = exact_front(problem, pair, points, time_limit)
     seconds = time.perf_counter() - started
     if stored is not None:
         stored.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(stored, values=exact["values"], layouts=exact["layouts"], seconds=seconds)
+        table = pd.DataFrame(exact["values"], columns=list(pair)).assign(
+            seconds=seconds, layout=[" ".join(map(str, row)) for row in exact["layouts"]])
+        partial = stored.with_suffix(".tmp")
+        table.to_csv(partial, index=False, float_format="%.17g")
+        partial.replace(stored)
     return exact, seconds
 
 

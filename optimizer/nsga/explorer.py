@@ -33,10 +33,13 @@ from landalloc.models.errors import InputError
 from landalloc.models.scenario import NATURAL_SENSE, OBJECTIVES
 from landalloc.optimizer.front import ParetoFront
 from landalloc.optimizer.nsga.archive import Archive, Normalisation
+from landalloc.optimizer.nsga.graph_cut import GraphCutMutation
 from landalloc.optimizer.nsga.operators import (FeasibleSampling, FingerprintDuplicates, NeighbourMutation,
                                       RepairAndImprove, SpatialCrossover)
 from landalloc.optimizer.nsga.problem import LandUseProblem
 
+GRAPH_CUT_SHARE = 0.1
+"""Default share of offspring given the graph-cut move (see docs/python.md for what it measured)."""
 CHECKPOINT_FORMAT = 2
 """Bumped when the pickled run state changes (2: pair exchanges in the repair operator)."""
 METHODS = ("nsga2", "nsga3")
@@ -54,7 +57,7 @@ def explore(problem: Problem, objectives: list[str] | tuple[str, ...], pop_size:
             checkpoint: str | Path | None = None, resume: str | Path | None = None,
             method: str | None = None, stall: int | None = None, reference: Any = None,
             checkpoint_every: float = 60.0, improve_share: float = 0.3,
-            archive_size: int | None = None) -> ParetoFront:
+            archive_size: int | None = None, graph_cut: float = GRAPH_CUT_SHARE) -> ParetoFront:
     """Explore the trade-offs between ``objectives`` with NSGA-II / NSGA-III.
 
     Parameters
@@ -81,6 +84,8 @@ def explore(problem: Problem, objectives: list[str] | tuple[str, ...], pop_size:
         e.g. the MILP payoff table's; default the initial feasible population's range.
     improve_share : share of offspring given a local-improvement pass.
     archive_size : most points kept on the front (default 2 × pop_size).
+    graph_cut : share of offspring given the graph-cut move (:mod:`landalloc.optimizer.nsga.graph_cut`:
+        re-labelled towards a weight vector drawn per offspring, then repaired); 0 turns it off.
 
     Returns
     -------
@@ -106,7 +111,7 @@ def explore(problem: Problem, objectives: list[str] | tuple[str, ...], pop_size:
         state = _load_checkpoint(resume, problem, objectives)
     else:
         state = _new_state(problem, objectives, senses, pop_size, seed, initial, method, improve_share,
-                           archive_size, reference)
+                           archive_size, reference, graph_cut)
     if stall is None and generations is None and time_limit is None:
         stall = DEFAULT_STALL
     state["settings"].update(generations=generations, time_limit=time_limit, stall=stall)
@@ -123,11 +128,13 @@ def explore(problem: Problem, objectives: list[str] | tuple[str, ...], pop_size:
 
 def _new_state(problem: Problem, objectives: tuple[str, ...], senses: tuple[str, ...], pop_size: int,
                seed: int, initial: Any, method: str | None, improve_share: float,
-               archive_size: int | None, reference: Any) -> dict[str, Any]:
+               archive_size: int | None, reference: Any, graph_cut: float) -> dict[str, Any]:
     if not isinstance(pop_size, (int, np.integer)) or pop_size < 4:
         raise InputError(f"pop_size: need an integer of at least 4, got {pop_size!r}")
     if not isinstance(seed, (int, np.integer)):
         raise InputError(f"seed: need an integer, got {seed!r}")
+    if not isinstance(graph_cut, (int, float)) or not 0.0 <= graph_cut <= 1.0:
+        raise InputError(f"graph_cut: need a share of offspring between 0 and 1, got {graph_cut!r}")
     method = method or ("nsga2" if len(objectives) <= 3 else "nsga3")
     if method not in METHODS:
         raise InputError(f"method: unknown method {method!r}; allowed: {', '.join(METHODS)}")
@@ -140,7 +147,8 @@ def _new_state(problem: Problem, objectives: tuple[str, ...], senses: tuple[str,
     repair, duplicates = RepairAndImprove(improve_share), FingerprintDuplicates()
     # few mating retries: on small instances most offspring are duplicates, and each retry repairs
     selection = TournamentSelection(func_comp=binary_tournament if method == "nsga2" else _cv_then_random)
-    mating = Mating(selection, SpatialCrossover(), NeighbourMutation(), repair=repair,
+    mutation = GraphCutMutation(NeighbourMutation(), graph_cut) if graph_cut > 0 else NeighbourMutation()
+    mating = Mating(selection, SpatialCrossover(), mutation, repair=repair,
                     eliminate_duplicates=duplicates, n_max_iterations=MATING_RETRIES)
     operators = dict(sampling=FeasibleSampling(seeds), repair=repair, eliminate_duplicates=duplicates,
                      mating=mating)
@@ -163,7 +171,7 @@ def _new_state(problem: Problem, objectives: tuple[str, ...], senses: tuple[str,
             "hypervolume": [], "feasible_share": [], "history_seconds": [], "generation": -1, "elapsed": 0.0,
             "timings": {"initial": 0.0, "mating": 0.0, "evaluate": 0.0, "survival": 0.0, "archive": 0.0},
             "settings": {"pop_size": int(pop_size), "seed": int(seed), "method": method,
-                         "improve_share": improve_share, "archive_size": int(archive_size or 2 * pop_size),
+                         "improve_share": improve_share, "graph_cut": graph_cut, "archive_size": int(archive_size or 2 * pop_size),
                          "seeds": len(seeds), "reference": None if reference is None else
                          [np.asarray(r, float).tolist() for r in reference]}}
 

@@ -448,7 +448,7 @@ class Moves:
     # -- Lagrangian pricing --------------------------------------------------------------------------
 
     @cached_property
-    def _units(self) -> np.ndarray:
+    def units(self) -> np.ndarray:
         """Per constraint, how much one parcel typically moves its lhs (prices are per parcel)."""
         table = self.ledger.contribution
         hi = np.where(self.genome.allowed[:, :, None], table, -np.inf).max(axis=1)
@@ -476,7 +476,7 @@ class Moves:
         base = np.where(g.allowed[None], base, -np.inf)
         if led.n_constraints == 0:
             return base.argmax(axis=2).astype(g.dtype)
-        unit = self._units
+        unit = self.units
         table = (led.contribution / unit.astype(np.float32)).reshape(n * k, -1)     # nK × C
         price = np.zeros((rows, led.n_constraints), np.float32)
         step = np.full((rows, led.n_constraints), 0.05, np.float32)
