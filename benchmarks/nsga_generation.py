@@ -103,8 +103,7 @@ def evaluate_split(problem, layouts: np.ndarray, objectives: list[str]) -> dict[
     step = max(1, ev.CHUNK_ELEMENTS // problem.n_parcels)
     terms = {"efficiency": ev.efficiency, "equity": ev.equity, "ecology": ev.ecology,
              "compactness": ev.compactness, "change": ev.change, "allocation rules": ev.allocation_rules,
-             "area quotas": ev.area_quotas, "cropland balance": ev.cropland_balance,
-             "population capacity": ev.population_capacity}
+             "area rules (quotas, cropland balance, population capacity)": ev.area_rules}
     timing, cpu_timing = defaultdict(float), defaultdict(float)
     for s in range(0, len(x), step):
         rows = ev._Rows(problem, x[s:s + step])

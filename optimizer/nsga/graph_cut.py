@@ -41,6 +41,7 @@ from pymoo.core.mutation import Mutation
 
 from landalloc.optimizer.milp.graphcut import Potts, alpha_expansion
 from landalloc.optimizer.nsga.operators import random_weights
+from landalloc.optimizer.nsga.relaxation import LP_GENES, relaxed_layouts
 
 PRICE_ROUNDS = 20
 """Subgradient rounds of the rules' prices per move (each one labelling of every moved layout)."""
@@ -56,7 +57,7 @@ class GraphCutMutation(Mutation):
     """``mutation`` for every offspring, then the graph-cut move for a share ``share`` of them
     (see the module docstring); offspring the move touched come back repaired."""
 
-    def __init__(self, mutation: Mutation, share: float = 0.1) -> None:
+    def __init__(self, mutation: Mutation, share: float) -> None:
         super().__init__(prob=1.0)
         self.mutation, self.share = mutation, share
 
@@ -106,10 +107,11 @@ class Energy:
         value = self.unary_values(weights)                                       # R × n × K
         others = np.where(g.allowed[None], value, -np.inf)
         others[:, :, p.service] = -np.inf
+        rows, cols = np.nonzero(genes == p.service)
+        genes[rows, cols] = others[rows, cols].argmax(axis=1)
         cost = np.maximum(others.max(axis=2) - value[:, :, p.service], 0.0) + COST_FLOOR
         can = g.allowed[:, p.service]
         reach = moves.service_reach                                               # n × demand
-        onto = led.contribution[:, p.service, :]                                  # n × C
         active = np.arange(len(genes))
         for _ in range(int(can.sum())):
             here = genes[active]
@@ -121,12 +123,7 @@ class Energy:
             short = (share <= share.min(axis=1, keepdims=True) + 1e-12) & (share < target[active, None] - 1e-12)
             worth = uncovered * short[:, where] * (pop / np.maximum(total[where], 1e-12))[None, :]
             gain = np.asarray(reach @ worth.T).T                                  # R' × n
-            slack = led.slack(here)
-            effect = onto[None] - np.take_along_axis(led.contribution[None], here[..., None, None].astype(np.intp),
-                                                     axis=2)[:, :, 0, :]          # R' × n × C
-            worse = led.violation(slack[:, None, :] + effect).sum(axis=2) > \
-                led.violation(slack).sum(axis=1)[:, None] + 1e-9
-            gain = np.where(can[None, :] & (here != p.service) & ~worse, gain, 0.0)
+            gain = np.where(can[None, :] & (here != p.service), gain, 0.0)
             best = (gain / cost[active]).argmax(axis=1)
             useful = gain[np.arange(len(active)), best] > 0
             active, best = active[useful], best[useful]
@@ -160,9 +157,14 @@ class Energy:
     def relabel(self, genes: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """The best labelling found over the price rounds, service parcels held (rows × n_genes)."""
         g, led, p = self.genome, self.ledger, self.p
-        base = np.where(g.allowed[None], self.unary_values(weights), -np.inf)
-        if p.service >= 0 and self.equity >= 0:
-            held = genes == p.service
+        value = self.unary_values(weights)
+        held = genes == p.service if p.service >= 0 and self.equity >= 0 else np.zeros(genes.shape, bool)
+        if led.n_constraints and g.n_genes <= LP_GENES and (self.compactness < 0 or not weights[:, self.compactness].any()):
+            relaxed = self._relaxed(value, held)
+            if relaxed is not None:
+                return relaxed
+        base = np.where(g.allowed[None], value, -np.inf)
+        if held.any():
             base[:, :, p.service] = np.where(held, base[:, :, p.service], -np.inf)
             base = np.where(held[..., None] & (np.arange(p.n_uses) != p.service), -np.inf, base)
         if led.n_constraints == 0:
@@ -184,6 +186,26 @@ class Energy:
             price = np.maximum(0.0, price + direction * step)
             last = direction
         return best
+
+    def _relaxed(self, value: np.ndarray, held: np.ndarray) -> np.ndarray | None:
+        """Per row, the rounded optimum of the linear relaxation of the separable energy under
+        the rules (:func:`landalloc.optimizer.nsga.relaxation.relaxed_layouts`): the layout that
+        alpha-expansion at the optimal prices reaches, found without guessing the prices. A held
+        service parcel gets a bonus of its row's value range plus one parcel unit (large
+        penalties would make the relaxation numerically loose); None when a relaxation fails
+        (the price rounds then run instead)."""
+        p = self.p
+        out = np.empty(value.shape[:2], self.genome.dtype)
+        for r in range(len(value)):
+            row = value[r].copy()
+            allowed = np.where(self.genome.allowed, row, np.nan)
+            bonus = float(np.nanmax(allowed) - np.nanmin(allowed)) + 1.0
+            row[held[r], p.service] += bonus
+            layout = relaxed_layouts(self.ledger, row[:, :, None], np.ones((1, 1)))
+            if layout is None:
+                return None
+            out[r] = layout[0]
+        return out
 
     def _label(self, unary: np.ndarray, genes: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Each row's labelling: alpha-expansion from ``genes`` when edges are rewarded, else the
