@@ -12,6 +12,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from landalloc.models.districts import DistrictTree
 from landalloc.models.errors import InfeasibleError, InputError, first_ids
 from landalloc.models.landuse import CROPLAND, SERVICE, URBAN, LandUse
 from landalloc.models.problem import Problem
@@ -44,19 +45,13 @@ def compile_problem(parcels: gpd.GeoDataFrame, scenario: Scenario, name: str = "
     change = np.repeat(area[:, None], k, axis=1)
     change[np.arange(n), current] = 0.0
 
-    quotas = _quotas(scenario, uses)
     balance = _balance(parcels, scenario, current, codes, area) if scenario.rules.cropland_balance else None
     density = np.array([scenario.population.density.get(c, 0.0) for c in codes])
 
     districts = tuple(sorted(parcels["district"].unique()))
     district = np.searchsorted(np.array(districts), parcels["district"].to_numpy(str))
-    unknown = sorted(set(scenario.districts) - set(districts))
-    if unknown:
-        close = {u: difflib.get_close_matches(u, districts, n=1) for u in unknown}
-        hints = "".join(f" ('{u}': did you mean '{c[0]}'?)" for u, c in close.items() if c)
-        raise InputError(f"scenario: [districts] names {first_ids(unknown)} that no parcel belongs to{hints}; "
-                         f"districts in the parcels: {first_ids(list(districts), 10)}: rename the table "
-                         "[districts.<id>] to a district id of the parcels, or delete it")
+    tree = _tree(scenario, districts, parcels["district"].to_numpy(str), ids)
+    quotas = _quotas(scenario, uses) + _district_quotas(scenario, uses, tree, district)
     settings = [scenario.districts.get(d) for d in districts]
     district_urban = np.array([s is not None and s.kind == "urban" for s in settings])
     target = np.array([np.nan if s is None or s.population_target is None else s.population_target
@@ -74,7 +69,7 @@ def compile_problem(parcels: gpd.GeoDataFrame, scenario: Scenario, name: str = "
         name=name or scenario.name, uses=uses, parcel_ids=ids, area=area, current=current,
         residents=residents, allowed=allowed, forbidden=forbidden,
         efficiency=area[:, None] * suit * benefit[None, :], ecology=area[:, None] * esv[None, :],
-        change=change, quotas=quotas,
+        change=change, quotas=quotas, tree=tree,
         balance=balance, capacity=area[:, None] * density[None, :], district=district,
         districts=districts, district_urban=district_urban, district_target=target, demand=demand,
         catchment=catchments(centroids, demand, scenario.service.radius_m),
@@ -147,8 +142,49 @@ def _quotas(scenario: Scenario, uses: tuple[LandUse, ...]) -> tuple[QuotaRule, .
                  if quota.min is not None or quota.max is not None)
 
 
+def _tree(scenario: Scenario, leaves: tuple[str, ...], of_parcel: np.ndarray, ids: np.ndarray) -> DistrictTree:
+    """The district tree: the parcels' districts as leaves, then every district above them."""
+    parents = {d.parent for d in scenario.districts.values() if d.parent is not None}
+    inner = sorted(parents & set(leaves))
+    if inner:
+        children = sorted(k for k, d in scenario.districts.items() if d.parent == inner[0])
+        at = np.flatnonzero(of_parcel == inner[0])
+        raise InputError(f"parcels {first_ids(ids[at].tolist())} name district '{inner[0]}', which has districts "
+                         f"under it ({first_ids(children)}): parcels must name the lowest districts of the tree; "
+                         f"move those parcels to one of its child districts")
+    unknown = sorted(set(scenario.districts) - set(leaves) - parents)
+    if unknown:
+        close = {u: difflib.get_close_matches(u, leaves, n=1) for u in unknown}
+        hints = "".join(f" ('{u}': did you mean '{c[0]}'?)" for u, c in close.items() if c)
+        raise InputError(f"scenario: [districts] names {first_ids(unknown)} that no parcel belongs to and no district "
+                         f"lies in{hints}; districts in the parcels: {first_ids(list(leaves), 10)}: rename the table "
+                         "[districts.<id>] to a district id of the parcels, or delete it")
+    order = (*leaves, *sorted(parents))
+    settings = [scenario.districts.get(d) for d in order]
+    parent = np.array([-1 if s is None or s.parent is None else order.index(s.parent) for s in settings], np.int64)
+    return DistrictTree(order, parent, tuple((s.level or "") if s else "" for s in settings),
+                        tuple(scenario.district_name(d, "zh") for d in order), len(leaves))
+
+
+def _district_quotas(scenario: Scenario, uses: tuple[LandUse, ...], tree: DistrictTree,
+                     district: np.ndarray) -> tuple[QuotaRule, ...]:
+    """``[district_quotas.<id>.<use or group>]``: a quota on the parcels of the leaves under a district."""
+    if not scenario.rules.quotas:
+        return ()
+    out = []
+    for key, quotas in scenario.district_quotas.items():
+        if key not in tree.ids:
+            raise InputError(f"scenario: district_quotas.{key}: unknown district '{key}'; districts: "
+                             f"{first_ids(list(tree.ids), 10)}; add it to [districts] or to the parcels' district column")
+        node = tree.index(key)
+        for use, quota in quotas.items():
+            if quota.min is not None or quota.max is not None:
+                out.append(_quota(use, quota, uses, tree.under[node][district], node, key, tree.names[node]))
+    return tuple(out)
+
+
 def _quota(key: str, quota: Quota, uses: tuple[LandUse, ...], parcels: np.ndarray | None = None,
-           district: int = -1, place: str = "") -> QuotaRule:
+           district: int = -1, district_id: str = "", place: str = "") -> QuotaRule:
     """One quota on a use or a group ("construction land" in messages, else the use's English name)."""
     if key in GROUPS:
         members, label = np.array([u.group == key for u in uses]), f"{key} land"
@@ -156,7 +192,7 @@ def _quota(key: str, quota: Quota, uses: tuple[LandUse, ...], parcels: np.ndarra
         members = np.array([u.code == key for u in uses])
         label = uses[int(members.argmax())].name_en
     return QuotaRule(key, members, quota.min or 0.0, np.inf if quota.max is None else quota.max,
-                     label, parcels, district, place)
+                     label, parcels, district, district_id, place)
 
 
 def _balance(parcels: gpd.GeoDataFrame, scenario: Scenario, current: np.ndarray, codes: list[str],

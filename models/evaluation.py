@@ -341,7 +341,7 @@ def where_broken(problem: Problem, layout: np.ndarray, constraint: str) -> str:
         return f"{len(bad):,} parcel{'s' if len(bad) > 1 else ''}: {first_ids(problem.parcel_ids[bad].tolist())}"
     for side in problem.rules.sides:
         if side.name == constraint and problem.rules.district[side.row] >= 0:
-            return f"district {problem.districts[problem.rules.district[side.row]]}"
+            return f"district {problem.tree.ids[problem.rules.district[side.row]]}"
     return ""
 
 

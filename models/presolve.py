@@ -18,7 +18,10 @@ Checks, in order (docs/errors.md lists their messages):
    parcels may take.
 5. ``cropland_balance`` — ``sum_i max_k balance_ik < 0``: more cropland must be built on than
    new cropland can be gained.
-6. ``joint`` — when 1-5 pass: the LP relaxation of rules 5-7 aggregated over parcels with the
+7. ``quota_min[<district>.<use>]`` / ``quota_max[...]`` of a district with districts under it —
+   the children's ranges (their own quotas cut to what their parcels allow, recursively) cannot add
+   up to the parent's bound; the first such district from the top is named, with its level.
+6. ``joint`` — when 1-5 and 7 pass: the LP relaxation of rules 5-7 aggregated over parcels with the
    same allowed uses, district and current use (an exact relaxation; a few hundred columns)
    has no solution; the minimal scaled relaxation says which bounds to move and by how much.
 """
@@ -86,6 +89,7 @@ def presolve_check(problem: Problem) -> list[Finding]:
     bounds = _bounds(facts)
     errors = [f for f in bounds if f.rule.startswith("quota_")]
     errors += [] if errors else _quota_sum(facts)  # a row that fails alone fails in every sum
+    errors += [] if errors else _levels(facts)   # children that cannot add up to their parent's quota
     errors += [f for f in bounds if not f.rule.startswith("quota_")]
     warnings: list[Finding] = []
     if not errors:
@@ -157,7 +161,7 @@ def _quota(facts: _Facts, side: Side, amount: float) -> Finding:
         rows = np.flatnonzero(must)
         rules = facts.rules_against(rows, np.flatnonzero(~quota.members))
         return Finding(side.name, "error",
-                       f"{quota.label} maximum {_ha(side.bound)} cannot be met: {_ha(facts.low[side.row])} of "
+                       f"{_what(quota, 'maximum')} {_ha(side.bound)} cannot be met: {_ha(facts.low[side.row])} of "
                        f"parcels must be {quota.use_label} {where} ({', '.join(rules) or 'no other use'}; "
                        f"e.g. parcels {first_ids(p.parcel_ids[rows].tolist())}), {_ha(amount)} too many; raise "
                        f"{key}.max or allow those parcels other uses", amount, "ha")
@@ -165,14 +169,75 @@ def _quota(facts: _Facts, side: Side, amount: float) -> Finding:
     inside = np.ones(p.n_parcels, bool) if quota.parcels is None else quota.parcels
     shut = {rule: float(facts.area[inside & ~may & mask[:, uses].all(axis=1)].sum())
             for rule, mask in p.forbidden.items()}
-    place = "the county" if quota.district < 0 else f"district {p.districts[quota.district]}" \
-        if quota.district < len(p.districts) else "the district"
+    place = "the county" if quota.district < 0 else f"district {quota.place}"
     because = ", ".join(f"{rule} shuts out {_ha(a)}" for rule, a in sorted(shut.items(), key=lambda x: -x[1])
                         if a > 0) or f"{place} has only {_ha(float(facts.area[inside].sum()))}"
     return Finding(side.name, "error",
-                   f"{quota.label} minimum {_ha(side.bound)} cannot be met: at most "
+                   f"{_what(quota, 'minimum')} {_ha(side.bound)} cannot be met: at most "
                    f"{_ha(facts.high[side.row])} of parcels may be {quota.use_label} {where} ({because}), "
                    f"{_ha(amount)} short; lower {key}.min or allow more conversions", amount, "ha")
+
+
+def _what(quota: QuotaRule, side: str) -> str:
+    """"cropland minimum", "cropland minimum of 鄂托克前旗"."""
+    return f"{quota.use_label} {side}" + (f" of {quota.place}" if quota.place else "")
+
+
+def _levels(facts: _Facts) -> list[Finding]:
+    """Check 7: the districts under a district with a quota can meet it. A district's range of a use
+    is its own quota cut to what its children's ranges add up to (at a leaf: to what its parcels
+    allow); the first district from the top whose quota lies outside its children's sum is named."""
+    p, tree = facts.problem, facts.problem.tree
+    bounds = {(q.district, q.key): (q.low, q.high) for q in p.quotas}
+    keys = sorted({q.key for q in p.quotas})
+    tops = np.flatnonzero(tree.parent < 0)
+    order = [-1, *np.argsort(tree.depth, kind="stable")]          # the whole plan first, then down the tree
+    for key in keys:
+        members = next(q.members for q in p.quotas if q.key == key)
+        may = np.bincount(p.district, weights=p.area * (p.allowed & members).any(axis=1), minlength=tree.n_leaves)
+        must = np.bincount(p.district, weights=p.area * ~(p.allowed & ~members).any(axis=1), minlength=tree.n_leaves)
+        ranges: dict[int, tuple[float, float]] = {}
+
+        def reach(node: int) -> tuple[float, float]:
+            if node not in ranges:
+                under = tops if node < 0 else tree.children(node)
+                if len(under):
+                    parts = [reach(int(c)) for c in under]
+                    low, high = sum(a for a, _ in parts), sum(b for _, b in parts)
+                else:
+                    low, high = float(must[node]), float(may[node])
+                own = bounds.get((node, key), (0.0, np.inf))
+                ranges[node] = (max(low, own[0]), min(high, own[1]))
+            return ranges[node]
+
+        for node in order:
+            node = int(node)
+            if (node, key) not in bounds or (node >= 0 and not len(tree.children(node))):
+                continue
+            under = tops if node < 0 else tree.children(node)
+            parts = [reach(int(c)) for c in under]
+            low, high = bounds[(node, key)]
+            quota = next(q for q in p.quotas if (q.district, q.key) == (node, key))
+            place = "" if node < 0 else f" {tree.ids[node]}"
+            rule = f"quota_min[{quota.name}]"
+            if low > sum(b for _, b in parts) + TOLERANCE * max(1.0, low):
+                amount, side, each, verb = low - sum(b for _, b in parts), "min", [b for _, b in parts], "at most"
+            elif high < sum(a for a, _ in parts) - TOLERANCE * max(1.0, high):
+                amount, side, each, verb = sum(a for a, _ in parts) - high, "max", [a for a, _ in parts], "at least"
+                rule = f"quota_max[{quota.name}]"
+            else:
+                continue
+            level = tree.levels[int(under[0])] or "district"
+            listed = ", ".join(f"{tree.names[int(c)]} {_ha(v)}" for c, v in zip(under, each))
+            key_path = f"quotas.{key}" if node < 0 else f"district_quotas.{tree.ids[node]}.{key}"
+            return [Finding(rule, "error",
+                            f"{_what(quota, 'minimum' if side == 'min' else 'maximum')} "
+                            f"{_ha(low if side == 'min' else high)} cannot be met by the {level} districts under "
+                            f"{quota.place or 'the plan'}: their own quotas and parcels allow {verb} "
+                            f"{_ha(sum(each))} ({listed}), {_ha(amount)} {'short' if side == 'min' else 'too many'}; "
+                            f"change {key_path}.{side} or the {level} quotas of {quota.use_label} under{place or ' it'}",
+                            float(amount), "ha")]
+    return []
 
 
 def _quota_sum(facts: _Facts) -> list[Finding]:

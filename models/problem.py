@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import scipy.sparse as sp
 
+from landalloc.models.districts import DistrictTree
 from landalloc.models.landuse import LandUse
 from landalloc.models.rules import QuotaRule, RuleMatrix, build_rules
 from landalloc.models.scenario import UNITS
@@ -41,7 +42,8 @@ class Problem:
         construction, optionally quality-weighted) or None when the rule is off.
     capacity : N×K housing capacity in persons (a_i * density_k).
     district : district index per parcel; districts, district_urban, district_target (NaN
-        where no target or the rule is off).
+        where no target or the rule is off): the leaves of ``tree``, every district of the plan
+        (leaves first, then the districts above them).
     demand : parcels with residents (equity's demand points); catchment : CSR
         len(demand)×N, 1 where parcel j lies within the service radius of demand point d.
     service : column of the public-service use (-1 when the classification has none).
@@ -70,6 +72,7 @@ class Problem:
     districts: tuple[str, ...]
     district_urban: np.ndarray
     district_target: np.ndarray
+    tree: DistrictTree
     demand: np.ndarray
     catchment: sp.csr_matrix
     service: int

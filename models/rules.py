@@ -47,9 +47,9 @@ class RuleMatrix:
     matrix : CSR R × N·K coefficients.
     lower, upper : float R, the row's bounds (``-inf`` / ``inf`` where the side is not checked).
     names : the row's name inside its kind (a quota key, ``cropland_balance``, a district name).
-    kinds : "quota", "balance", "capacity" (housing; see :data:`SIDES`).
+    kinds : "quota", "district_quota", "balance", "capacity" (housing; see :data:`SIDES`).
     units : the activity's unit ("ha", "quality-weighted ha", "persons").
-    district : the district index a row belongs to, -1 for county-wide rows.
+    district : the district (node of ``Problem.tree``; leaves first) a row belongs to, -1 for county-wide rows.
     labels : a planner's name for the row in messages ("cropland", "housing capacity of T01").
     """
 
@@ -142,7 +142,13 @@ class QuotaRule:
     use_label: str
     parcels: np.ndarray | None = None
     district: int = -1
+    district_id: str = ""
     place: str = ""
+
+    @property
+    def name(self) -> str:
+        """The row's name: the use or group, after its district's id for a district quota (``150623.crop``)."""
+        return f"{self.district_id}.{self.key}" if self.district >= 0 else self.key
 
     @property
     def label(self) -> str:
@@ -184,7 +190,7 @@ def build_rules(area: np.ndarray, district: np.ndarray, districts: tuple[str, ..
     blocks = [_area_rows(area, n_uses, quotas)]
     lower = [q.low if q.low > 0 else -np.inf for q in quotas]
     upper = [q.high for q in quotas]
-    names = [q.key for q in quotas]
+    names = [q.name for q in quotas]
     kinds = ["quota" if q.district < 0 else "district_quota" for q in quotas]
     units = ["ha"] * len(quotas)
     owner = [q.district for q in quotas]

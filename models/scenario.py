@@ -69,12 +69,15 @@ class Rules(_Strict):
 
 
 class District(_Strict):
-    """A township or village: urban or rural, the population it must house, and its names."""
+    """A district of the tree (county, township, ...): urban or rural, the population it must house,
+    its names, the district it lies in (``parent``) and its ``level``."""
 
     kind: Literal["urban", "rural"] = "rural"
     population_target: float | None = Field(None, ge=0)
     name_en: str | None = None
     name_zh: str | None = None
+    parent: str | None = None
+    level: str | None = None
 
 
 class Population(_Strict):
@@ -114,6 +117,8 @@ class Scenario(_Strict):
     conversion: dict[str, list[str]] = Field(default_factory=dict)
     population: Population = Field(default_factory=Population)
     districts: dict[str, District] = Field(default_factory=dict)
+    district_quotas: dict[str, dict[str, Quota]] = Field(default_factory=dict)
+    fairness: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=dict)
     service: Service = Field(default_factory=Service)
     compactness: Compactness = Field(default_factory=Compactness)
     objectives: dict[str, Sense] = Field(default_factory=lambda: dict(NATURAL_SENSE))
@@ -158,6 +163,10 @@ class Scenario(_Strict):
         if not self.objectives:
             raise ValueError("objectives: name at least one of " + ", ".join(OBJECTIVES))
         _quotas_agree(self.quotas, self.land_use)
+        for district, quotas in self.district_quotas.items():
+            _known(f"district_quotas.{district}", quotas, [*codes, *GROUPS])
+            _quotas_agree(quotas, self.land_use)
+        _tree_is_sound(self.districts)
         return self
 
 
@@ -176,6 +185,24 @@ def _quotas_agree(quotas: dict[str, Quota], uses: list[LandUse]) -> None:
             raise ValueError(f"quotas contradict each other: the minimum quotas of {group} uses ({parts} = "
                              f"{floor:,.6g} ha) exceed the {group} maximum of {cap:,.6g} ha by "
                              f"{floor - cap:,.6g} ha; lower a minimum or raise quotas.{group}.max")
+
+
+def _tree_is_sound(districts: dict[str, District]) -> None:
+    """Every ``parent`` names a district, and no district lies (through its parents) in itself."""
+    for key, district in districts.items():
+        if district.parent is not None and district.parent not in districts:
+            raise ValueError(f"districts.{key}.parent: unknown district '{district.parent}'"
+                             f"{_did_you_mean(district.parent, list(districts))}; add a [districts.{district.parent}] "
+                             "table for it or fix the parent")
+    for key in districts:
+        path, node = [key], districts[key].parent
+        while node is not None:
+            if node in path:
+                cycle = " -> ".join([*path[path.index(node):], node])
+                raise ValueError(f"districts: the parents {cycle} form a cycle; a district cannot lie in itself, "
+                                 f"remove the parent of one of them")
+            path.append(node)
+            node = districts[node].parent
 
 
 def _known(key: str, names: Any, allowed: list[str]) -> None:

@@ -58,7 +58,8 @@ def formulate(problem: Problem, objectives: Sequence[str] | Mapping[str, str],
     return _Builder(problem, senses, list(constrained), elastic).build()
 
 
-RULE_GROUPS = {"quota": ("quota", "area quota"), "balance": ("cropland_balance", "cropland balance"),
+RULE_GROUPS = {"quota": ("quota", "area quota"), "district_quota": ("district_quota", "district area quota"),
+               "balance": ("cropland_balance", "cropland balance"),
                "capacity": ("population", "population capacity")}
 """Row group name and label of each kind of rule row (``RowGroup.name`` is read by the diagnosis)."""
 STEP_DIVISORS = (1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 25, 40, 50, 100)

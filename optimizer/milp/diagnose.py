@@ -67,8 +67,11 @@ def _elastic_part(form, v: np.ndarray) -> np.ndarray:
     return out
 
 
-KINDS = {"quota": "quota", "cropland_balance": "balance", "population": "capacity"}
+KINDS = {"quota": "quota", "district_quota": "district_quota", "cropland_balance": "balance",
+         "population": "capacity"}
 """The kind of rule row each relaxable row group of the formulation holds (see ``build.RULE_GROUPS``)."""
+QUOTAS = ("quota", "district_quota")
+"""Row groups of area quotas: county-wide and of one district of the tree."""
 
 
 def _rule(problem: Problem, group: str, index: int, side: int) -> tuple[int, str, float]:
@@ -76,13 +79,13 @@ def _rule(problem: Problem, group: str, index: int, side: int) -> tuple[int, str
     rules = problem.rules
     r = rules.kinds.index(KINDS[group]) + index
     bound = float(rules.lower[r] if side == 0 else rules.upper[r])
-    label = rules.labels[r] if group == "quota" else rules.names[r]
+    label = rules.labels[r] if group in QUOTAS else rules.names[r]
     return r, label, bound
 
 
 def _limit(problem: Problem, group: str, index: int, side: int) -> str:
     _, label, bound = _rule(problem, group, index, side)
-    if group == "quota":
+    if group in QUOTAS:
         return f"the {label} {'minimum' if side == 0 else 'maximum'} ({bound:,.0f} ha)"
     if group == "population":
         return f"the population target of district {label} ({bound:,.0f})"
@@ -91,7 +94,7 @@ def _limit(problem: Problem, group: str, index: int, side: int) -> str:
 
 def _violation(problem: Problem, group: str, index: int, side: int, short: float) -> str:
     _, label, bound = _rule(problem, group, index, side)
-    if group == "quota":
+    if group in QUOTAS:
         if side == 0:
             return (f"{label} minimum {bound:,.0f} ha cannot be met together with the other rules: the closest "
                     f"plan reaches {bound - short:,.0f} ha (short by {short:,.1f} ha)")

@@ -9,6 +9,8 @@ Files (DESIGN.md section 3, and docs/report.md):
 - ``tables/<id>_areas.csv``, ``tables/<id>_transitions.csv``, ``tables/<id>_district_change.csv``
   (ha gained and lost per use in each district) and, with the instance at hand,
   ``tables/<id>_districts.csv``; ``tables/chosen.csv`` lists the chosen solutions and why;
+- ``cascade.csv`` — with the instance at hand and some quota: each district's area of every use
+  with a quota, today and in each chosen solution, beside its own quota (the quota cascade);
 - ``report.html`` — the interactive report of every point.
 
 :func:`report_folder` does the same for any folder landalloc writes: a result folder, a
@@ -31,6 +33,7 @@ from landalloc.models import Problem
 from landalloc.models.errors import InputError, storage_error
 from landalloc.models.files import CSV_ENCODING
 from landalloc.optimizer.front import ParetoFront
+from landalloc.optimizer.report.cascade import cascade_table
 from landalloc.optimizer.provenance import compared_folders, read_run
 from landalloc.optimizer.report.charts import plot_front
 from landalloc.optimizer.report.context import load_problem
@@ -99,6 +102,10 @@ def write_report(folder: str | Path, problem: Problem | None = None, solutions: 
                                 tables / f"{pid}_districts.csv", index=False))
         rows.append({"id": pid, "roles": ", ".join(roles),
                      **{o: v for o, v in zip(front.objectives, front.values[index])}})
+    if problem is not None and problem.quotas:
+        cascade = pd.concat([cascade_table(problem, front.layouts[i]).assign(solution=str(front.points["id"].iloc[i]))
+                             for i in chosen], ignore_index=True)
+        written.append(_csv(cascade[["solution", *cascade.columns[:-1]]], folder / "cascade.csv", index=False))
     chosen_table = pd.DataFrame(rows, columns=["id", "roles", *front.objectives])
     written.append(_csv(chosen_table, tables / "chosen.csv", index=False))
     if html:
