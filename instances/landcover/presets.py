@@ -65,7 +65,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "ordos": {
         "boundary": "150600", "districts": "auto", "residents": 2_153_638,
         "district_residents": {"150621": 328_600},
-        "district_names_en": {"150602": "Dongsheng District", "150603": "Kangbashi District",
+        "district_names_en": {"150600": "Ordos", "150602": "Dongsheng District", "150603": "Kangbashi District",
                               "150621": "Dalad Banner", "150622": "Jungar Banner", "150623": "Otog Front Banner",
                               "150624": "Otog Banner", "150625": "Hanggin Banner", "150626": "Uxin Banner",
                               "150627": "Ejin Horo Banner"},
