@@ -16,7 +16,7 @@ from landalloc.models.districts import DistrictTree
 from landalloc.models.errors import InfeasibleError, InputError, first_ids
 from landalloc.models.landuse import CROPLAND, SERVICE, URBAN, LandUse
 from landalloc.models.problem import Problem
-from landalloc.models.rules import QuotaRule
+from landalloc.models.rules import FairShare, QuotaRule
 from landalloc.models.scenario import GROUPS, Quota, Scenario
 from landalloc.models.spatial import adjacency, catchments
 
@@ -52,6 +52,7 @@ def compile_problem(parcels: gpd.GeoDataFrame, scenario: Scenario, name: str = "
     district = np.searchsorted(np.array(districts), parcels["district"].to_numpy(str))
     tree = _tree(scenario, districts, parcels["district"].to_numpy(str), ids)
     quotas = _quotas(scenario, uses) + _district_quotas(scenario, uses, tree, district)
+    shares = _fair_shares(scenario, tree, district, quotas, area, current)
     settings = [scenario.districts.get(d) for d in districts]
     district_urban = np.array([s is not None and s.kind == "urban" for s in settings])
     target = np.array([np.nan if s is None or s.population_target is None else s.population_target
@@ -69,7 +70,7 @@ def compile_problem(parcels: gpd.GeoDataFrame, scenario: Scenario, name: str = "
         name=name or scenario.name, uses=uses, parcel_ids=ids, area=area, current=current,
         residents=residents, allowed=allowed, forbidden=forbidden,
         efficiency=area[:, None] * suit * benefit[None, :], ecology=area[:, None] * esv[None, :],
-        change=change, quotas=quotas, tree=tree,
+        change=change, quotas=quotas, shares=shares, tree=tree,
         balance=balance, capacity=area[:, None] * density[None, :], district=district,
         districts=districts, district_urban=district_urban, district_target=target, demand=demand,
         catchment=catchments(centroids, demand, scenario.service.radius_m),
@@ -180,6 +181,33 @@ def _district_quotas(scenario: Scenario, uses: tuple[LandUse, ...], tree: Distri
         for use, quota in quotas.items():
             if quota.min is not None or quota.max is not None:
                 out.append(_quota(use, quota, uses, tree.under[node][district], node, key, tree.names[node]))
+    return tuple(out)
+
+
+def _fair_shares(scenario: Scenario, tree: DistrictTree, district: np.ndarray, quotas: tuple[QuotaRule, ...],
+                 area: np.ndarray, current: np.ndarray) -> tuple[FairShare, ...]:
+    """``[fairness] <level> = band``: for each quota on a district (or the whole plan) that asks for a
+    change, each district just under it at that level keeps its share today of the change, within
+    ``band`` times the change asked (docs/model.md, rule 5c)."""
+    unknown = sorted(set(scenario.fairness) - set(tree.levels))
+    if unknown:
+        raise InputError(f"scenario: fairness: unknown level '{unknown[0]}'; levels of the district tree: "
+                         f"{', '.join(sorted(set(tree.levels) - {''})) or 'none (give [districts.<id>] a level)'}")
+    out = []
+    for quota in quotas:
+        inside = np.ones(len(area), bool) if quota.parcels is None else quota.parcels
+        today = float(area[inside & quota.members[current]].sum())
+        sides = ([quota.low] if quota.low > 0 else []) + ([quota.high] if np.isfinite(quota.high) else [])
+        asked = max((abs(today - bound) for bound in sides), default=0.0)
+        below = np.flatnonzero(tree.parent < 0) if quota.district < 0 else tree.children(quota.district)
+        for child in below:
+            band = scenario.fairness.get(tree.levels[child])
+            if band is None or today <= 0:
+                continue
+            mine = tree.under[child][district]
+            share = float(area[mine & quota.members[current]].sum()) / today
+            out.append(FairShare(f"{tree.ids[child]}.{quota.key}", quota.members, mine, inside, share,
+                                 band * asked, int(child), f"share of {tree.names[child]} in the {quota.label} quota"))
     return tuple(out)
 
 

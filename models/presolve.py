@@ -292,8 +292,18 @@ def _balance(facts: _Facts, side: Side, amount: float) -> Finding:
                    "land to become cropland or keep that cropland", amount, unit)
 
 
+def _fairness(facts: _Facts, side: Side, amount: float) -> Finding:
+    p = facts.problem
+    reached = facts.high[side.row] if side.sign > 0 else facts.low[side.row]
+    return Finding(side.name, "error",
+                   f"the {p.rules.labels[side.row]} cannot stay within its fairness band of {_ha(abs(side.bound))} "
+                   f"around its share today: the rules move it {_ha(abs(reached))} at {'most' if side.sign > 0 else 'least'}, "
+                   f"{_ha(amount)} outside; widen [fairness] for its level or allow other conversions there",
+                   amount, "ha")
+
+
 MESSAGES: dict[str, Callable[[_Facts, Side, float], Finding]] = {
-    "quota": _quota, "district_quota": _quota, "balance": _balance, "capacity": _population}
+    "quota": _quota, "district_quota": _quota, "fairness": _fairness, "balance": _balance, "capacity": _population}
 """The planner's message for a broken side of a rule row, by the row's kind."""
 
 

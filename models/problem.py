@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from landalloc.models.districts import DistrictTree
 from landalloc.models.landuse import LandUse
-from landalloc.models.rules import QuotaRule, RuleMatrix, build_rules
+from landalloc.models.rules import FairShare, QuotaRule, RuleMatrix, build_rules
 from landalloc.models.scenario import UNITS
 
 
@@ -36,7 +36,8 @@ class Problem:
     efficiency, ecology, change : N×K objective coefficients (a_i s_ik b_k; a_i v_k;
         a_i [k != u0_i]).
     quotas : area bounds in ha on sums of uses (one use or a group; ``construction`` is the
-        construction-land cap). These, ``balance``, ``capacity`` and ``district_target`` are input
+        construction-land cap), county-wide or of one district of ``tree``; shares : the fairness
+        bands on districts' shares of their parent's quota (``[fairness]``). These, ``balance``, ``capacity`` and ``district_target`` are input
         data; every engine and report reads them as :attr:`rules`.
     balance : N×K cropland-balance coefficients (new cropland minus cropland lost to
         construction, optionally quality-weighted) or None when the rule is off.
@@ -66,6 +67,7 @@ class Problem:
     ecology: np.ndarray
     change: np.ndarray
     quotas: tuple[QuotaRule, ...]
+    shares: tuple[FairShare, ...]
     balance: np.ndarray | None
     capacity: np.ndarray
     district: np.ndarray
@@ -131,7 +133,7 @@ class Problem:
         """Every area-linear rule (quotas, cropland balance, housing capacity) as one sparse matrix:
         the rows ``evaluate``, the MILP builder, NSGA-II and presolve all read."""
         return build_rules(self.area, self.district, self.districts, self.n_uses, self.quotas, self.balance,
-                           self.capacity, self.district_target)
+                           self.capacity, self.district_target, self.shares)
 
     @cached_property
     def catchment_by_parcel(self) -> sp.csr_matrix:

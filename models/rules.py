@@ -20,6 +20,7 @@ import scipy.sparse as sp
 SIDES: dict[str, tuple[str, str]] = {
     "quota": ("quota_min[{name}]", "quota_max[{name}]"),
     "district_quota": ("quota_min[{name}]", "quota_max[{name}]"),
+    "fairness": ("fairness_min[{name}]", "fairness_max[{name}]"),
     "balance": ("{name}", "{name}_max"),
     "capacity": ("population[{name}]", "population_max[{name}]"),
 }
@@ -156,20 +157,40 @@ class QuotaRule:
         return f"{self.use_label} of {self.place}" if self.place else self.use_label
 
 
-def _area_rows(area: np.ndarray, n_uses: int, quotas: tuple[QuotaRule, ...]) -> sp.csr_matrix:
-    """The quota rows ``a_i [k in members] [i in parcels]``, built straight as CSR (no N×K table)."""
+@dataclass(frozen=True, eq=False)
+class FairShare:
+    """A district's share of its parent's change of a quota's uses, kept within a band (``[fairness]``).
+
+    With ``A_c``, ``A_P`` the area of the uses in the child and the parent in a layout and ``s`` the
+    child's share today (``T_c / T_P``), the row is ``A_c - s A_P`` within ``±band_ha``: the child's
+    change is its share today of the parent's change, give or take ``band × D_P`` hectares, where
+    ``D_P`` is the change the parent's quota asks of it.
+    """
+
+    name: str
+    members: np.ndarray
+    child: np.ndarray
+    parent: np.ndarray
+    share: float
+    band_ha: float
+    district: int
+    label: str
+
+
+def _area_rows(area: np.ndarray, n_uses: int, weights: list[np.ndarray], members: list[np.ndarray]) -> sp.csr_matrix:
+    """Rows ``w_i [k in members]`` (w: per-parcel weights, e.g. a_i inside a district), straight as CSR."""
     indptr, indices, data = [0], [], []
-    for quota in quotas:
-        parcel = np.flatnonzero(area != 0) if quota.parcels is None else np.flatnonzero((area != 0) & quota.parcels)
-        uses = np.flatnonzero(quota.members)
+    for weight, member in zip(weights, members):
+        parcel = np.flatnonzero(weight != 0)
+        uses = np.flatnonzero(member)
         indices.append((parcel[:, None] * n_uses + uses[None, :]).reshape(-1))
-        data.append(np.repeat(area[parcel], len(uses)))
+        data.append(np.repeat(weight[parcel], len(uses)))
         indptr.append(indptr[-1] + len(indices[-1]))
     width = len(area) * n_uses
-    if not quotas:
+    if not weights:
         return sp.csr_matrix((0, width))
     return sp.csr_matrix((np.concatenate(data), np.concatenate(indices), np.array(indptr, np.int64)),
-                         shape=(len(quotas), width))
+                         shape=(len(weights), width))
 
 
 def _table_rows(table: np.ndarray, row_of: np.ndarray, n_rows: int) -> sp.csr_matrix:
@@ -184,17 +205,20 @@ def _table_rows(table: np.ndarray, row_of: np.ndarray, n_rows: int) -> sp.csr_ma
 
 def build_rules(area: np.ndarray, district: np.ndarray, districts: tuple[str, ...], n_uses: int,
                 quotas: tuple[QuotaRule, ...], balance: np.ndarray | None,
-                capacity: np.ndarray, district_target: np.ndarray) -> RuleMatrix:
+                capacity: np.ndarray, district_target: np.ndarray, shares: tuple[FairShare, ...] = ()) -> RuleMatrix:
     """The rows of rules 5-7 from the compiled input data (see :class:`~landalloc.models.problem.Problem`),
     built sparse: a row holds only the (parcel, use) pairs it counts, so a million parcels stay cheap."""
-    blocks = [_area_rows(area, n_uses, quotas)]
-    lower = [q.low if q.low > 0 else -np.inf for q in quotas]
-    upper = [q.high for q in quotas]
-    names = [q.name for q in quotas]
-    kinds = ["quota" if q.district < 0 else "district_quota" for q in quotas]
-    units = ["ha"] * len(quotas)
-    owner = [q.district for q in quotas]
-    labels = [q.label for q in quotas]
+    blocks = [_area_rows(area, n_uses, [area if q.parcels is None else area * q.parcels for q in quotas],
+                         [q.members for q in quotas]),
+              _area_rows(area, n_uses, [area * (f.child - f.share * f.parent) for f in shares],
+                         [f.members for f in shares])]
+    lower = [q.low if q.low > 0 else -np.inf for q in quotas] + [-f.band_ha for f in shares]
+    upper = [q.high for q in quotas] + [f.band_ha for f in shares]
+    names = [q.name for q in quotas] + [f.name for f in shares]
+    kinds = ["quota" if q.district < 0 else "district_quota" for q in quotas] + ["fairness"] * len(shares)
+    units = ["ha"] * (len(quotas) + len(shares))
+    owner = [q.district for q in quotas] + [f.district for f in shares]
+    labels = [q.label for q in quotas] + [f.label for f in shares]
     if balance is not None:
         weight = np.abs(balance).max(axis=1)
         moving = weight > 0

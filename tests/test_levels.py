@@ -165,3 +165,31 @@ def test_cli_solve_writes_the_cascade(county, plan, tmp_path):
     sums = leaves.groupby("solution")["planned_ha"].sum()
     np.testing.assert_allclose(sums.to_numpy(), city.set_index("solution").loc[sums.index, "planned_ha"].to_numpy())
     assert problem.tree.names[problem.tree.index("city")] == "城"
+
+
+def test_fairness_band_keeps_each_county_near_its_share_of_the_city_change(county, plan):
+    """``[fairness] county = b``: |R_c - s_c R_P| <= b D_P for the counties under the city, counted
+    from the parcel table for every layout; the MILP reaches the enumeration's optimum under it."""
+    use, share = plan
+    variant = _with(county, {"city": {use: {"max": sum(share.values())}}})
+    variant.scenario["fairness"] = {"county": 0.5}
+    problem = variant.compile()
+    every = layouts_of(problem)
+    parcels = variant.instance().parcels
+    district, area = parcels["district"].to_numpy(str), parcels["area_ha"].to_numpy(float)
+    k = list(problem.codes).index(use)
+    today, layout_area = area * (problem.current == k), (every == k) * area
+    asked = abs(today.sum() - sum(share.values()))
+    result = evaluate(problem, every, objectives=("efficiency",))
+    for child in ("north", "d3"):
+        mine = np.isin(district, sorted(LEAVES[child]))
+        s = today[mine].sum() / today.sum()
+        gap = (today[mine].sum() - layout_area[:, mine].sum(axis=1)) - s * (today.sum() - layout_area.sum(axis=1))
+        np.testing.assert_allclose(result.slack[:, result.constraints.index(f"fairness_max[{child}.{use}]")],
+                                   0.5 * asked + gap, atol=1e-8)
+        np.testing.assert_allclose(result.slack[:, result.constraints.index(f"fairness_min[{child}.{use}]")],
+                                   0.5 * asked - gap, atol=1e-8)
+    exact = Enumeration(problem)
+    if exact.feasible:
+        assert milp.solve(problem, "efficiency").objective == pytest.approx(exact.optimum("efficiency", "max"),
+                                                                            rel=1e-6)

@@ -59,6 +59,7 @@ def formulate(problem: Problem, objectives: Sequence[str] | Mapping[str, str],
 
 
 RULE_GROUPS = {"quota": ("quota", "area quota"), "district_quota": ("district_quota", "district area quota"),
+               "fairness": ("fairness", "fair share of a quota"),
                "balance": ("cropland_balance", "cropland balance"),
                "capacity": ("population", "population capacity")}
 """Row group name and label of each kind of rule row (``RowGroup.name`` is read by the diagnosis)."""

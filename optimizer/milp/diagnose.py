@@ -67,7 +67,7 @@ def _elastic_part(form, v: np.ndarray) -> np.ndarray:
     return out
 
 
-KINDS = {"quota": "quota", "district_quota": "district_quota", "cropland_balance": "balance",
+KINDS = {"quota": "quota", "district_quota": "district_quota", "fairness": "fairness", "cropland_balance": "balance",
          "population": "capacity"}
 """The kind of rule row each relaxable row group of the formulation holds (see ``build.RULE_GROUPS``)."""
 QUOTAS = ("quota", "district_quota")
@@ -89,6 +89,8 @@ def _limit(problem: Problem, group: str, index: int, side: int) -> str:
         return f"the {label} {'minimum' if side == 0 else 'maximum'} ({bound:,.0f} ha)"
     if group == "population":
         return f"the population target of district {label} ({bound:,.0f})"
+    if group == "fairness":
+        return f"the fairness band of the {problem.rules.labels[_rule(problem, group, index, side)[0]]} (±{abs(bound):,.0f} ha)"
     return "the cropland balance"
 
 
@@ -103,6 +105,9 @@ def _violation(problem: Problem, group: str, index: int, side: int, short: float
     if group == "population":
         return (f"district {label} must house {bound:,.0f} residents but the closest plan houses "
                 f"{bound - short:,.0f} (short by {short:,.0f} persons)")
+    if group == "fairness":
+        return (f"the {problem.rules.labels[_rule(problem, group, index, side)[0]]} cannot stay within its fairness "
+                f"band (±{abs(bound):,.0f} ha) together with the other rules (outside by {short:,.1f} ha)")
     return (f"the cropland balance cannot close together with the other rules: the closest plan loses "
             f"{short:,.1f} ha more cropland to construction than it gains")
 
