@@ -157,9 +157,10 @@ def _tree(scenario: Scenario, leaves: tuple[str, ...], of_parcel: np.ndarray, id
     if unknown:
         close = {u: difflib.get_close_matches(u, leaves, n=1) for u in unknown}
         hints = "".join(f" ('{u}': did you mean '{c[0]}'?)" for u, c in close.items() if c)
-        raise InputError(f"scenario: [districts] names {first_ids(unknown)} that no parcel belongs to and no district "
-                         f"lies in{hints}; districts in the parcels: {first_ids(list(leaves), 10)}: rename the table "
-                         "[districts.<id>] to a district id of the parcels, or delete it")
+        raise InputError(f"scenario: [districts] names {first_ids(unknown)} that no parcel belongs to{hints}; "
+                         f"districts in the parcels: {first_ids(list(leaves), 10)}: rename the table "
+                         "[districts.<id>] to a district id of the parcels, or delete it (a district above the "
+                         "parcels' districts is one that some [districts.<id>] names as its parent)")
     order = (*leaves, *sorted(parents))
     settings = [scenario.districts.get(d) for d in order]
     parent = np.array([-1 if s is None or s.parent is None else order.index(s.parent) for s in settings], np.int64)
