@@ -210,7 +210,11 @@ def test_bundled_demo_scenario_is_exactly_what_the_generator_writes() -> None:
 
 def test_ordos_districts_carry_their_real_names() -> None:
     scenario = tomllib.loads((bundled("ordos") / "scenario.toml").read_text(encoding="utf-8"))
-    assert {d: (s["name_zh"], s["name_en"]) for d, s in scenario["districts"].items()} == ORDOS_NAMES
+    counties = dict(scenario["districts"])
+    city = counties.pop("150600")                      # the city the nine county-level units lie in
+    assert (city["name_zh"], city["name_en"], city["level"]) == ("鄂尔多斯市", "Ordos", "city")
+    assert {d: (s["name_zh"], s["name_en"]) for d, s in counties.items()} == ORDOS_NAMES
+    assert all((s["parent"], s["level"]) == ("150600", "county") for s in counties.values())
     parcels = pyogrio.read_dataframe(bundled("ordos") / "parcels.gpkg", layer="parcels", read_geometry=False)
     assert dict(zip(parcels["district"], parcels["district_name"])) == {d: n[0] for d, n in ORDOS_NAMES.items()}
     ordos = Instance.load(bundled("ordos")).scenario
