@@ -129,11 +129,18 @@ def test_without_a_cjk_font_legends_fall_back_to_english(tiny_problem, monkeypat
     assert "cropland" in texts and not any("耕地" in t for t in texts)
 
 
-def test_write_report_from_a_result_folder(folders):
+@pytest.fixture(scope="module")
+def two_reported(folders) -> list[Path]:
+    """The two-objective folder's default report, written once for every test that reads it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("landalloc.optimizer.report.folder.DPI", 72)
+        return write_report(folders["two"])
+
+
+def test_write_report_from_a_result_folder(folders, two_reported):
     folder = folders["two"]
     front = ParetoFront.read(folder)
-    written = write_report(folder)
-    assert all(p.exists() for p in written)
+    assert all(p.exists() for p in two_reported)
     assert_png(folder / "pareto.png")
     chosen = pd.read_csv(folder / "tables" / "chosen.csv")
     assert "knee" in " ".join(chosen["roles"]) and set(front.objectives) <= set(chosen.columns)
@@ -156,7 +163,7 @@ def test_write_report_from_a_result_folder(folders):
     assert data["marks"]["current"] and data["marks"]["knee"]
 
 
-def test_report_html_is_self_contained(folders):
+def test_report_html_is_self_contained(folders, two_reported):
     page = (folders["two"] / "report.html").read_text(encoding="utf-8")
     assert "<script src=" not in page and "<link" not in page  # plotly.js is inlined, nothing fetched
     assert "Plotly" in page and page.count('id="report-data"') == 1
@@ -244,3 +251,19 @@ def test_milp_payoff_table_is_marked_on_the_chart(tiny_problem):
     best = front.values.max(axis=0)
     assert rows["efficiency"][0] == pytest.approx(best[0]) and rows["ecology"][1] == pytest.approx(best[1])
     assert scatter_sizes(plot_front(front, problem=tiny_problem), "payoff") == [1, 1]
+
+
+def test_a_cjk_family_found_on_disk_is_registered_from_its_regular_face(monkeypatch):
+    """Registering the bold file first makes matplotlib warn on every normal-weight label."""
+    registered: list[str] = []
+    monkeypatch.delenv("LANDALLOC_CJK_FONT", raising=False)
+    monkeypatch.setattr(fonts, "CJK_FAMILIES", ())
+    monkeypatch.setattr(fonts.font_manager, "findSystemFonts", lambda: [
+        "/fonts/NotoSansCJK-Bold.ttc", "/fonts/NotoSansCJK-Regular.ttc"])
+    monkeypatch.setattr(fonts, "_register", lambda path: registered.append(path.name) or "Noto Sans CJK SC")
+    fonts.cjk_family.cache_clear()
+    try:
+        assert fonts.cjk_family() == "Noto Sans CJK SC"
+    finally:
+        fonts.cjk_family.cache_clear()
+    assert registered == ["NotoSansCJK-Regular.ttc"]

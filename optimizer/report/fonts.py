@@ -47,12 +47,18 @@ def cjk_family() -> str | None:
     for family in CJK_FAMILIES:
         if family in known:
             return family
-    for path in sorted(font_manager.findSystemFonts()):
+    for path in sorted(font_manager.findSystemFonts(), key=_regular_first):
         if any(hint in Path(path).name.lower().replace("-", "").replace("_", "") for hint in FILE_HINTS):
             family = _register(Path(path))
             if family:
                 return family
     return None
+
+
+def _regular_first(path: str) -> tuple[bool, str]:
+    """Regular faces before bold ones: a family registered from its bold file alone makes
+    matplotlib warn on every normal-weight text ("Failed to find font weight normal")."""
+    return "bold" in Path(path).name.lower(), path
 
 
 def _register(path: Path) -> str | None:
