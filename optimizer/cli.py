@@ -138,7 +138,8 @@ def check(instance: Annotated[Path, typer.Argument(help="instance folder or parc
         from landalloc.optimizer.verify import verify_result
 
         report = verify_result(layout, instance=instance, scenario=scenario, fix_geometries=fix_geometries)
-        console.print(report.table().to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+        if len(report.points):
+            console.print(report.table().to_string(index=False, float_format=lambda v: f"{v:.3g}"))
         console.print(escape(str(report)))
         raise typer.Exit(report.exit_code)
     loaded = load_instance(instance, scenario, fix_geometries, layer)
@@ -279,8 +280,10 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
             console.print(f"note: {escape(str(note))}", highlight=False, soft_wrap=True)
     shown = front.table()[["id", *front.objectives, "status", *(["bound"] if how.front == "optimum" else []),
                            "gap", "seconds"]]
-    console.print(shown.to_string(index=False, float_format=lambda v: f"{v:.6g}"))
-    console.print(f"wrote {out}" + (f" (open {out / 'report.html'})" if report and not interrupted else ""))
+    if len(front):
+        console.print(shown.to_string(index=False, float_format=lambda v: f"{v:.6g}"))
+    page = out / "report.html"
+    console.print(f"wrote {out}" + (f" (open {page})" if page.exists() else ""))
     if run.get("partial"):
         can_resume = how.front in ("augmecon", "weighted") or CHECKPOINT in files
         why = "interrupted" if interrupted else f"stopped by {run.get('stopped_by')}"

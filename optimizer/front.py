@@ -199,7 +199,7 @@ class ParetoFront:
                    "uses": [u.model_dump() for u in self.uses], "units": self.units, "points": len(self),
                    "versions": versions(), "machine": machine()}
             (tmp / "run.json").write_text(json.dumps(run, indent=2, default=jsonable), encoding="utf-8")
-            if report:
+            if report and len(self):   # a run stopped before its first point has nothing to chart
                 from landalloc.optimizer.report import write_report
 
                 write_report(tmp, problem=problem, front=self)

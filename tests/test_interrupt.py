@@ -36,7 +36,7 @@ def _interrupted(args: list[str], ready: Callable[[str], bool], log: Path) -> tu
             while not ready(log.read_text()):
                 assert process.poll() is None, f"the run ended before it was interrupted:\n{log.read_text()}"
                 assert time.monotonic() < deadline, "the run never reached the point to interrupt it"
-                time.sleep(0.1)
+                time.sleep(0.01)
             process.send_signal(signal.SIGINT)
             code = process.wait(timeout=WAIT)
         finally:
@@ -73,8 +73,9 @@ def _check_partial(folder: Path, stderr: str) -> dict:
 def test_milp_front_interrupted_then_resumed(tmp_path):
     out, resumed = tmp_path / "partial", tmp_path / "resumed"
     args = ["solve", str(bundled("demo")), "--method", "milp", "--objectives", ",".join(OBJECTIVES),
-            "--points", "3", "--gap", "0.001", "--no-report"]   # few points, a coarse gap: this test is about resuming
-    # interrupt once the first ε-grid point (after the two payoff-table rows) is finished
+            "--points", "4", "--gap", "0.001", "--no-report"]   # few points, a coarse gap: this test is about resuming
+    # interrupt once the first ε-grid point (after the two payoff-table rows) is finished: the points
+    # after it (a fill point between distant ones among them) take seconds, so Ctrl-C lands in the sweep
     code, stderr = _interrupted([*args, "--out", str(out)], lambda text: re.search(r"^point \d", text, re.M),
                                 tmp_path / "stderr.txt")
     assert code == 130, stderr
@@ -97,7 +98,7 @@ def test_milp_front_interrupted_then_resumed(tmp_path):
 
     from landalloc.optimizer import milp
 
-    whole = milp.pareto(instance.compile(), OBJECTIVES, points=3, gap=0.001, seed=1, progress=False)
+    whole = milp.pareto(instance.compile(), OBJECTIVES, points=4, gap=0.001, seed=1, progress=False)
     _same_front(_values(resumed), whole.values)
 
 

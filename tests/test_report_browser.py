@@ -73,7 +73,9 @@ def _click_point(session, key: str) -> None:
         "const trace = document.querySelectorAll('#front .scatterlayer .trace')[0];"
         "return trace.querySelectorAll('path.point')[arguments[0]];",
         index)
-    ActionChains(session).move_to_element(marker).click().perform()
+    # off the chart first, so that the hover label of the last click cannot cover this marker
+    away = session.find_element("id", "versus")
+    ActionChains(session).move_to_element(away).pause(0.2).move_to_element(marker).pause(0.2).click().perform()
 
 
 def _state(session, panel: str) -> dict:

@@ -110,12 +110,20 @@ def test_a_total_time_limit_must_be_positive(tiny_problem):
 def test_total_time_limit_on_the_command_line_writes_a_partial_front_resume_completes(tmp_path):
     out = tmp_path / "cut"
     cut = run("solve", str(bundled("tiny")), "--objectives", "efficiency,equity", "--points", "5",
-              "--total-time-limit", "0.001", "--no-report", "--out", str(out))
+              "--total-time-limit", "0.001", "--out", str(out))
     assert cut.returncode == 0, cut.stderr
     saved = json.loads((out / "run.json").read_text())
     assert saved["stopped_by"] == "total_time_limit" and saved["partial"] and not saved["complete"]
     assert "total time limit (0.001 s)" in saved["incomplete_because"]
     assert "total time limit" in cut.stdout and "--resume" in cut.stderr
+    # stopped before its first point: a folder to resume, with no report of nothing
+    assert saved["points"] == 0 and not (out / "report.html").exists() and "DataFrame" not in cut.stdout
+    assert f"wrote {out}\n" in cut.stdout
+    checked = run("check", str(bundled("tiny")), str(out))
+    assert checked.returncode == 0 and "0 points verified" in checked.stdout, checked.stdout + checked.stderr
+    reported = run("report", str(out))
+    assert reported.returncode == 2 and "holds no points" in reported.stderr and "--resume" in reported.stderr
+    assert "Traceback" not in reported.stderr
     done = run("solve", str(bundled("tiny")), "--objectives", "efficiency,equity", "--points", "5",
                "--no-report", "--resume", str(out), "--out", str(tmp_path / "done"))
     assert done.returncode == 0, done.stderr

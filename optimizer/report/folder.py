@@ -78,6 +78,10 @@ def write_report(folder: str | Path, problem: Problem | None = None, solutions: 
     """
     folder = Path(folder)
     front = front if front is not None else ParetoFront.read(folder)
+    if not len(front):
+        raise InputError(f"{folder}: holds no points ({front.run.get('incomplete_because') or 'an empty front'}), "
+                         "so there is nothing to report; continue the run with landalloc solve ... --resume "
+                         f"{folder} and report the folder that writes")
     if problem is None:
         problem = load_problem(front, folder, instance)
     written: list[Path] = []
