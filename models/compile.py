@@ -14,9 +14,9 @@ import shapely
 
 from landalloc.models.districts import DistrictTree
 from landalloc.models.errors import InfeasibleError, InputError, first_ids
-from landalloc.models.landuse import CROPLAND, SERVICE, URBAN, LandUse
+from landalloc.models.landuse import CROPLAND, RURAL, SERVICE, URBAN, LandUse
 from landalloc.models.problem import Problem
-from landalloc.models.rules import FairShare, QuotaRule
+from landalloc.models.rules import FairShare, Linkage, QuotaRule, linkage_coefficients
 from landalloc.models.scenario import GROUPS, Quota, Scenario
 from landalloc.models.spatial import adjacency, catchments
 
@@ -53,6 +53,7 @@ def compile_problem(parcels: gpd.GeoDataFrame, scenario: Scenario, name: str = "
     tree = _tree(scenario, districts, parcels["district"].to_numpy(str), ids)
     quotas = _quotas(scenario, uses) + _district_quotas(scenario, uses, tree, district)
     shares = _fair_shares(scenario, tree, district, quotas, area, current)
+    linkage = _linkage(scenario, tree, district, current, area) if scenario.rules.construction_linkage else ()
     settings = [scenario.districts.get(d) for d in districts]
     district_urban = np.array([s is not None and s.kind == "urban" for s in settings])
     target = np.array([np.nan if s is None or s.population_target is None else s.population_target
@@ -79,7 +80,7 @@ def compile_problem(parcels: gpd.GeoDataFrame, scenario: Scenario, name: str = "
         basic_farmland=parcels["farmland"].to_numpy(bool), eco_redline=parcels["eco_redline"].to_numpy(bool),
         urban_boundary=parcels["urban_boundary"].to_numpy(bool), objectives=tuple(scenario.objectives),
         senses=tuple(scenario.objectives.values()),
-        crs=parcels.crs.to_wkt() if parcels.crs else "", units=scenario.objective_units(),
+        crs=parcels.crs.to_wkt() if parcels.crs else "", units=scenario.objective_units(), linkage=linkage,
     )
 
 
@@ -209,6 +210,30 @@ def _fair_shares(scenario: Scenario, tree: DistrictTree, district: np.ndarray, q
             share = float(area[mine & quota.members[current]].sum()) / today
             out.append(FairShare(f"{tree.ids[child]}.{quota.key}", quota.members, mine, inside, share,
                                  band * asked, int(child), f"share of {tree.names[child]} in the {quota.label} quota"))
+    return tuple(out)
+
+
+def _linkage(scenario: Scenario, tree: DistrictTree, district: np.ndarray, current: np.ndarray,
+             area: np.ndarray) -> tuple[Linkage, ...]:
+    """城乡建设用地增减挂钩 (docs/model.md, rule 8): one row for the whole plan, one per ``[linkage] pairs``
+    entry over the parcels of the leaves under its two districts."""
+    coef = linkage_coefficients(scenario.land_use, current, area)
+    if coef is None:
+        missing = [c for c in (URBAN, RURAL) if c not in scenario.codes]
+        raise InputError(f"scenario: rules.construction_linkage offsets new '{URBAN}' land with reclaimed '{RURAL}' "
+                         f"settlements, but the land uses have no {' or '.join(repr(c) for c in missing)}; add the "
+                         "class to [[land_use]] or set rules.construction_linkage = false")
+    out = [Linkage("plan", coef, None, "construction linkage of the plan")]
+    for first, second in scenario.linkage.pairs:
+        unknown = [d for d in (first, second) if d not in tree.ids]
+        if unknown:
+            raise InputError(f"scenario: linkage.pairs [{first!r}, {second!r}]: unknown district '{unknown[0]}'; "
+                             f"districts: {first_ids(list(tree.ids), 10)}; name districts of the parcels or of "
+                             "[districts]")
+        inside = (tree.under[tree.index(first)] | tree.under[tree.index(second)])[district]
+        out.append(Linkage(f"{first}+{second}", coef, inside,
+                           f"construction linkage of {tree.names[tree.index(first)]} and "
+                           f"{tree.names[tree.index(second)]}"))
     return tuple(out)
 
 

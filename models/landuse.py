@@ -70,7 +70,9 @@ DEFAULT_LAND_USES: tuple[LandUse, ...] = (
 
 CROPLAND = "crop"
 URBAN = "urban"
+RURAL = "rural"
 SERVICE = "service"
 """Codes with a role in the rules: basic farmland stays ``crop``; the boundary limits new
-``urban``; ``service`` land is what the equity objective counts. A custom classification
-that keeps these codes keeps these rules."""
+``urban``; the construction linkage offsets new ``urban`` with ``rural`` settlements reclaimed;
+``service`` land is what the equity objective counts. A custom classification that keeps these
+codes keeps these rules."""

@@ -302,9 +302,29 @@ def _fairness(facts: _Facts, side: Side, amount: float) -> Finding:
                    amount, "ha")
 
 
+def _linkage(facts: _Facts, side: Side, amount: float) -> Finding:
+    p = facts.problem
+    return Finding(side.name, "error",
+                   f"the {p.rules.labels[side.row]} (增减挂钩: new urban construction land at most the rural "
+                   "settlement land reclaimed to cropland or ecological land) cannot hold: the rules make at least "
+                   f"{_ha(amount)} more new urban land than the rural settlements there can give back; allow those "
+                   "settlements to become cropland or ecological land, or set rules.construction_linkage = false",
+                   amount, "ha")
+
+
 MESSAGES: dict[str, Callable[[_Facts, Side, float], Finding]] = {
-    "quota": _quota, "district_quota": _quota, "fairness": _fairness, "balance": _balance, "capacity": _population}
+    "quota": _quota, "district_quota": _quota, "fairness": _fairness, "balance": _balance, "capacity": _population,
+    "linkage": _linkage}
 """The planner's message for a broken side of a rule row, by the row's kind."""
+IN_WORDS = {"quota": "quotas", "district_quota": "quotas", "fairness": "fairness bands", "balance": "cropland balance",
+            "capacity": "population targets", "linkage": "construction linkage"}
+"""Each kind of rule row as the joint check names it."""
+
+
+def _rules_in_words(p: Problem) -> str:
+    """The kinds of rule row a problem has, in words: "the quotas, cropland balance and population targets"."""
+    words = list(dict.fromkeys(IN_WORDS[kind] for kind in p.rules.kinds))
+    return "the " + (", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0])
 
 
 def _joint(facts: _Facts) -> tuple[list[Finding], list[Finding]]:
@@ -347,9 +367,8 @@ def _joint(facts: _Facts) -> tuple[list[Finding], list[Finding]]:
         return [], []
     parts = "; ".join(f"{names[c]} by {slack[c]:,.6g} {units[c]}" for c in missed)
     return [Finding("joint", "error",
-                    "the quotas, cropland balance and population targets cannot all hold together, even with "
-                    f"parcels split into fractions: the smallest relaxation that lets them hold misses {parts}; "
-                    "loosen these bounds at least that much (whole parcels may need more)",
+                    f"{_rules_in_words(p)} cannot all hold together, even with parcels split into fractions: the "
+                    f"smallest relaxation that lets them hold misses {parts}; loosen these bounds at least that much (whole parcels may need more)",
                     float((slack[missed] / scale[missed]).sum()), "share of bounds")], []
 
 
@@ -421,11 +440,12 @@ def _no_spread(p: Problem, name: str) -> str:
             return "the classification has no 'service' use"
         if len(p.demand) == 0:
             return "no parcel has residents"
-        within = np.unique(p.catchment.indices)
-        may_serve = p.allowed[within, p.service]
-        if not may_serve.any():
-            return "no parcel within reach of residents may be public-service land"
-        if p.locked[within].all():
+        if not p.allowed[:, p.service].any():
+            return "no parcel may be public-service land"
+        unserved = _unserved(p)
+        if unserved:
+            return unserved
+        if p.locked[np.unique(p.catchment.indices)].all():
             return "every parcel within reach of residents is locked"
         return ""
     if name == "compactness":
@@ -435,6 +455,27 @@ def _no_spread(p: Problem, name: str) -> str:
             return "[compactness] names no use"
         return ""
     return "" if name in OBJECTIVES else "unknown objective"
+
+
+def _unserved(p: Problem) -> str:
+    """Why equity is 0 in every layout when some inhabited district can never be served (equity is
+    the least-served district's share), naming each with the distance from its residents to the
+    nearest parcel that may become public-service land; "" when every district can be served."""
+    from scipy.spatial import cKDTree
+
+    may_serve = p.allowed[:, p.service]
+    reached = np.asarray(p.catchment @ may_serve.astype(np.float64)).ravel() > 0
+    home = p.district[p.demand]
+    stuck = np.setdiff1d(np.unique(home), np.unique(home[reached]))
+    if len(stuck) == 0:
+        return ""
+    nearest = cKDTree(p.centroids[may_serve]).query(p.centroids[p.demand])[0]
+    named = [(p.districts[d] if p.tree.names[d] == p.districts[d] else f"{p.districts[d]} {p.tree.names[d]}",
+              float(nearest[home == d].min())) for d in stuck]
+    return ("no parcel that may become public-service land lies within the service radius of the residents of "
+            f"district{'s' if len(named) > 1 else ''} "
+            f"{first_ids([f'{name} (the nearest is {far:,.0f} m away)' for name, far in named])}, so equity is 0 "
+            "in every layout; widen [service] radius_m beyond that distance or allow public-service land nearer")
 
 
 def _ha(value: float, unit: str = "ha") -> str:

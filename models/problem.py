@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from landalloc.models.districts import DistrictTree
 from landalloc.models.landuse import LandUse
-from landalloc.models.rules import FairShare, QuotaRule, RuleMatrix, build_rules
+from landalloc.models.rules import FairShare, Linkage, QuotaRule, RuleMatrix, build_rules
 from landalloc.models.scenario import UNITS
 
 
@@ -42,6 +42,8 @@ class Problem:
     balance : N×K cropland-balance coefficients (new cropland minus cropland lost to
         construction, optionally quality-weighted) or None when the rule is off.
     capacity : N×K housing capacity in persons (a_i * density_k).
+    linkage : the construction-linkage rows (``[rules] construction_linkage``): the whole plan and
+        each ``[linkage] pairs`` entry; empty when the rule is off.
     district : district index per parcel; districts, district_urban, district_target (NaN
         where no target or the rule is off): the leaves of ``tree``, every district of the plan
         (leaves first, then the districts above them).
@@ -91,6 +93,7 @@ class Problem:
     crs: str = ""
     meta: dict[str, object] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=lambda: dict(UNITS))
+    linkage: tuple[Linkage, ...] = ()
 
     def __post_init__(self) -> None:
         for value in self.__dict__.values():
@@ -130,10 +133,10 @@ class Problem:
 
     @cached_property
     def rules(self) -> RuleMatrix:
-        """Every area-linear rule (quotas, cropland balance, housing capacity) as one sparse matrix:
-        the rows ``evaluate``, the MILP builder, NSGA-II and presolve all read."""
+        """Every area-linear rule (quotas, cropland balance, housing capacity, construction linkage) as
+        one sparse matrix: the rows ``evaluate``, the MILP builder, NSGA-II and presolve all read."""
         return build_rules(self.area, self.district, self.districts, self.n_uses, self.quotas, self.balance,
-                           self.capacity, self.district_target, self.shares)
+                           self.capacity, self.district_target, self.shares, self.linkage)
 
     @cached_property
     def catchment_by_parcel(self) -> sp.csr_matrix:

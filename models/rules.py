@@ -2,7 +2,8 @@
 
 A row r is ``lower[r] <= sum_{i,k} matrix[r, i*K + k] x_ik <= upper[r]`` over the one-hot
 layout ``x`` (``x_ik = 1`` when parcel i takes use k). The quotas (rule 5, with the construction
-cap), the cropland balance (rule 6) and the district housing capacities (rule 7) are such rows;
+cap), the cropland balance (rule 6), the district housing capacities (rule 7) and the construction
+linkage (rule 8) are such rows;
 a new area-linear rule is new rows from one builder here, and :func:`~landalloc.models.evaluation.evaluate`,
 the MILP builder, NSGA-II's ledger and presolve read it without new code.
 
@@ -17,12 +18,15 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from landalloc.models.landuse import CROPLAND, RURAL, URBAN, LandUse
+
 SIDES: dict[str, tuple[str, str]] = {
     "quota": ("quota_min[{name}]", "quota_max[{name}]"),
     "district_quota": ("quota_min[{name}]", "quota_max[{name}]"),
     "fairness": ("fairness_min[{name}]", "fairness_max[{name}]"),
     "balance": ("{name}", "{name}_max"),
     "capacity": ("population[{name}]", "population_max[{name}]"),
+    "linkage": ("construction_linkage_min[{name}]", "construction_linkage[{name}]"),
 }
 """Constraint names of a row's lower and upper side, by the row's kind: a contract with reports,
 tables, tests and users (``quota_min[crop]``, ``cropland_balance``, ``population[T01]``)."""
@@ -48,7 +52,8 @@ class RuleMatrix:
     matrix : CSR R × N·K coefficients.
     lower, upper : float R, the row's bounds (``-inf`` / ``inf`` where the side is not checked).
     names : the row's name inside its kind (a quota key, ``cropland_balance``, a district name).
-    kinds : "quota", "district_quota", "balance", "capacity" (housing; see :data:`SIDES`).
+    kinds : "quota", "district_quota", "fairness", "balance", "capacity" (housing), "linkage"
+        (see :data:`SIDES`).
     units : the activity's unit ("ha", "quality-weighted ha", "persons").
     district : the district (node of ``Problem.tree``; leaves first) a row belongs to, -1 for county-wide rows.
     labels : a planner's name for the row in messages ("cropland", "housing capacity of T01").
@@ -177,6 +182,44 @@ class FairShare:
     label: str
 
 
+@dataclass(frozen=True, eq=False)
+class Linkage:
+    """城乡建设用地增减挂钩 over some parcels: the new urban construction land there is at most the
+    rural settlement land reclaimed there to cropland or an ecological use (row ``coef · x <= 0``).
+
+    ``coef`` (N×K, shared by every scope of a plan) is ``+a_i`` on ``urban`` where today's use is
+    not urban, ``-a_i`` on cropland and the ecological uses where today's use is ``rural``;
+    ``parcels`` (N bool) is the scope, None for the whole plan.
+    """
+
+    name: str
+    coef: np.ndarray
+    parcels: np.ndarray | None
+    label: str
+
+    def __post_init__(self) -> None:
+        for array in (self.coef, self.parcels):
+            if array is not None:
+                array.flags.writeable = False
+
+
+def linkage_coefficients(uses: tuple[LandUse, ...] | list[LandUse], current: np.ndarray,
+                         area: np.ndarray) -> np.ndarray | None:
+    """The N×K coefficients of :class:`Linkage` (new urban ``+a_i``, reclaimed rural settlement
+    ``-a_i``), or None when the classification lacks ``urban`` or ``rural``: the rule's rows and the
+    report's hectares read these same numbers."""
+    codes = [u.code for u in uses]
+    if URBAN not in codes or RURAL not in codes:
+        return None
+    urban, rural = codes.index(URBAN), codes.index(RURAL)
+    reclaimed = np.array([u.code == CROPLAND or u.group == "ecological" for u in uses])
+    coef = np.zeros((len(area), len(codes)))
+    coef[current != urban, urban] = area[current != urban]
+    was_rural = current == rural
+    coef[np.ix_(was_rural, reclaimed)] = -area[was_rural, None]
+    return coef
+
+
 def _area_rows(area: np.ndarray, n_uses: int, weights: list[np.ndarray], members: list[np.ndarray]) -> sp.csr_matrix:
     """Rows ``w_i [k in members]`` (w: per-parcel weights, e.g. a_i inside a district), straight as CSR."""
     indptr, indices, data = [0], [], []
@@ -205,8 +248,9 @@ def _table_rows(table: np.ndarray, row_of: np.ndarray, n_rows: int) -> sp.csr_ma
 
 def build_rules(area: np.ndarray, district: np.ndarray, districts: tuple[str, ...], n_uses: int,
                 quotas: tuple[QuotaRule, ...], balance: np.ndarray | None,
-                capacity: np.ndarray, district_target: np.ndarray, shares: tuple[FairShare, ...] = ()) -> RuleMatrix:
-    """The rows of rules 5-7 from the compiled input data (see :class:`~landalloc.models.problem.Problem`),
+                capacity: np.ndarray, district_target: np.ndarray, shares: tuple[FairShare, ...] = (),
+                linkage: tuple[Linkage, ...] = ()) -> RuleMatrix:
+    """The rows of rules 5-8 from the compiled input data (see :class:`~landalloc.models.problem.Problem`),
     built sparse: a row holds only the (parcel, use) pairs it counts, so a million parcels stay cheap."""
     blocks = [_area_rows(area, n_uses, [area if q.parcels is None else area * q.parcels for q in quotas],
                          [q.members for q in quotas]),
@@ -234,5 +278,10 @@ def build_rules(area: np.ndarray, district: np.ndarray, districts: tuple[str, ..
         lower.append(float(district_target[d])), upper.append(np.inf), names.append(districts[d])
         kinds.append("capacity"), units.append("persons"), owner.append(int(d))
         labels.append(f"housing capacity of {districts[d]}")
+    for scope in linkage:
+        inside = np.zeros(len(area), np.int64) if scope.parcels is None else np.where(scope.parcels, 0, -1)
+        blocks.append(_table_rows(scope.coef, inside, 1))
+        lower.append(-np.inf), upper.append(0.0), names.append(scope.name), kinds.append("linkage")
+        units.append("ha"), owner.append(-1), labels.append(scope.label)
     return RuleMatrix(sp.vstack(blocks, format="csr"), np.array(lower, float), np.array(upper, float),
                       tuple(names), tuple(kinds), tuple(units), np.array(owner, np.int64), tuple(labels))

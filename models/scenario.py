@@ -66,6 +66,8 @@ class Rules(_Strict):
     quality_weighted_balance: bool = False
     population_capacity: bool = True
     cropland_max_slope: float | None = Field(None, gt=0, le=90)
+    construction_linkage: bool = False
+    """城乡建设用地增减挂钩: off unless set (a plan opts into it); see :class:`Linkage`."""
 
 
 class District(_Strict):
@@ -78,6 +80,20 @@ class District(_Strict):
     name_zh: str | None = None
     parent: str | None = None
     level: str | None = None
+
+
+class Linkage(_Strict):
+    """District pairs (城乡结对) each of which offsets its own new urban land with its reclaimed
+    rural settlements, beside the whole plan's row (``rules.construction_linkage``)."""
+
+    pairs: list[tuple[str, str]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Linkage:
+        for first, second in self.pairs:
+            if first == second:
+                raise ValueError(f"pair [{first!r}, {second!r}] links a district with itself; name two districts")
+        return self
 
 
 class Population(_Strict):
@@ -119,6 +135,7 @@ class Scenario(_Strict):
     districts: dict[str, District] = Field(default_factory=dict)
     district_quotas: dict[str, dict[str, Quota]] = Field(default_factory=dict)
     fairness: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=dict)
+    linkage: Linkage = Field(default_factory=Linkage)
     service: Service = Field(default_factory=Service)
     compactness: Compactness = Field(default_factory=Compactness)
     objectives: dict[str, Sense] = Field(default_factory=lambda: dict(NATURAL_SENSE))

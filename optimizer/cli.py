@@ -216,7 +216,7 @@ def solve(instance: Annotated[Path, typer.Argument(help="instance folder or parc
     loaded = load_instance(instance, scenario, fix_geometries, layer)
     problem = loaded.compile()
     for warning in require_feasible_bounds(problem):  # an impossible plan raises InfeasibleError: exit 1
-        console.print(f"[yellow]warning:[/yellow] {escape(warning.message)}")
+        console.print(f"[yellow]warning:[/yellow] {escape(warning.message)}", soft_wrap=True)
     chosen = named or list(problem.objectives)
     how = plan(method, chosen, front_kind, points)
     method = how.method

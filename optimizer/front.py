@@ -7,6 +7,7 @@ report least-violating layouts explicitly marked infeasible. Files follow DESIGN
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import platform
 import shutil
@@ -202,7 +203,8 @@ class ParetoFront:
             if report and len(self):   # a run stopped before its first point has nothing to chart
                 from landalloc.optimizer.report import write_report
 
-                write_report(tmp, problem=problem, front=self)
+                # the report reads what run.json records (the scenario's district names among it)
+                write_report(tmp, problem=problem, front=dataclasses.replace(self, run=run))
         return out
 
     @classmethod

@@ -175,3 +175,37 @@ def test_warns_slivers(tiny_problem):
     problem = dataclasses.replace(tiny_problem, area=area)
     warnings = [w for w in presolve_check(problem) if w.rule == "parcels"]
     assert warnings and "parcels 8" in warnings[0].message and "slivers" in warnings[0].message
+
+
+def test_warns_which_district_no_layout_can_serve_and_how_far_service_land_is(tmp_path):
+    """East's only residents live on parcel 12, which may not become public-service land, and the
+    radius reaches no other parcel: equity is 0 in every layout, and presolve says why and how far."""
+    from landalloc.instances.synthetic import write_instance
+    from tests.test_cli import run
+
+    def change(s):
+        s["conversion"]["urban"] = ["urban"]
+        s["service"] = {"radius_m": 50.0}
+
+    problem = tiny_problem(change)
+    parcels, scenario = tiny_county()
+    warnings = {w.rule: w.message for w in require_feasible_bounds(problem)}
+    message = warnings["objective[equity]"]
+    may_serve = problem.allowed[:, problem.service]
+    geometry = parcels.geometry.to_numpy()
+    for district in ("east", "west"):
+        homes = np.flatnonzero((parcels["district"] == district).to_numpy() & (parcels["pop"] > 0).to_numpy())
+        assert not (problem.allowed[homes, problem.service]).any()
+        nearest = min(g.centroid.distance(geometry[j].centroid)
+                      for g in geometry[homes] for j in np.flatnonzero(may_serve))
+        assert f"{district} (the nearest is {nearest:,.0f} m away)" in message
+    assert "equity is 0 in every layout" in message and "radius_m" in message
+    assert (evaluate(problem, np.array([problem.current_layout])).objective("equity") == 0).all()
+
+    changed = copy.deepcopy(scenario)
+    change(changed)
+    folder = write_instance(parcels, changed, tmp_path / "unserved", "# tiny, east unserved\n", force=True)
+    done = run("solve", str(folder), "--objectives", "efficiency,equity", "--points", "3", "--no-report",
+               "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    assert "equity is 0 in every layout" in done.stdout and "east (the nearest is" in done.stdout, done.stdout

@@ -61,7 +61,8 @@ def formulate(problem: Problem, objectives: Sequence[str] | Mapping[str, str],
 RULE_GROUPS = {"quota": ("quota", "area quota"), "district_quota": ("district_quota", "district area quota"),
                "fairness": ("fairness", "fair share of a quota"),
                "balance": ("cropland_balance", "cropland balance"),
-               "capacity": ("population", "population capacity")}
+               "capacity": ("population", "population capacity"),
+               "linkage": ("construction_linkage", "construction linkage")}
 """Row group name and label of each kind of rule row (``RowGroup.name`` is read by the diagnosis)."""
 STEP_DIVISORS = (1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 25, 40, 50, 100)
 """Candidate ``k`` for a row's common step ``min|a| / k`` (grids: equal areas times densities)."""

@@ -68,7 +68,7 @@ def _elastic_part(form, v: np.ndarray) -> np.ndarray:
 
 
 KINDS = {"quota": "quota", "district_quota": "district_quota", "fairness": "fairness", "cropland_balance": "balance",
-         "population": "capacity"}
+         "population": "capacity", "construction_linkage": "linkage"}
 """The kind of rule row each relaxable row group of the formulation holds (see ``build.RULE_GROUPS``)."""
 QUOTAS = ("quota", "district_quota")
 """Row groups of area quotas: county-wide and of one district of the tree."""
@@ -91,6 +91,8 @@ def _limit(problem: Problem, group: str, index: int, side: int) -> str:
         return f"the population target of district {label} ({bound:,.0f})"
     if group == "fairness":
         return f"the fairness band of the {problem.rules.labels[_rule(problem, group, index, side)[0]]} (±{abs(bound):,.0f} ha)"
+    if group == "construction_linkage":
+        return f"the {problem.rules.labels[_rule(problem, group, index, side)[0]]}"
     return "the cropland balance"
 
 
@@ -108,6 +110,10 @@ def _violation(problem: Problem, group: str, index: int, side: int, short: float
     if group == "fairness":
         return (f"the {problem.rules.labels[_rule(problem, group, index, side)[0]]} cannot stay within its fairness "
                 f"band (±{abs(bound):,.0f} ha) together with the other rules (outside by {short:,.1f} ha)")
+    if group == "construction_linkage":
+        return (f"the {problem.rules.labels[_rule(problem, group, index, side)[0]]} cannot hold together with the "
+                f"other rules: the closest plan adds {short:,.1f} ha more new urban land than it reclaims from rural "
+                "settlements")
     return (f"the cropland balance cannot close together with the other rules: the closest plan loses "
             f"{short:,.1f} ha more cropland to construction than it gains")
 

@@ -184,8 +184,9 @@ def layout_tables(front: ParetoFront, layout: np.ndarray, problem: Problem | Non
         districts["district"] = [names[str(d)] for d in districts["district"]]
         districts["coverage"] = [format_value("equity", v) for v in districts["coverage"]]
         bad = list(np.flatnonzero(districts["status"].to_numpy() == "short"))
-        tables["districts"] = html_table(districts.rename(columns={"service_ha": "service (ha)",
-                                                                   "capacity": "housing capacity"}), bad)
+        tables["districts"] = html_table(districts.rename(columns={
+            "service_ha": "service (ha)", "new_urban_ha": "new urban (ha)",
+            "reclaimed_rural_ha": "rural reclaimed (ha)", "capacity": "housing capacity"}), bad)
     return tables
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from landalloc.models import Problem
 from landalloc.models.evaluation import coverage_by_district
+from landalloc.models.rules import linkage_coefficients
 from landalloc.optimizer.front import ParetoFront
 from landalloc.optimizer.report.context import current_layout, parcel_area
 from landalloc.optimizer.report.labels import district_labels
@@ -93,7 +94,9 @@ def district_table(problem: Problem, layout: np.ndarray) -> pd.DataFrame:
 
     ``coverage`` is the equity objective's ``cov_d`` (its minimum over inhabited districts is the
     layout's equity); ``capacity`` is ``sum_{i in d} a_i rho_k`` (persons) and ``margin`` its
-    excess over the population target (negative: the rule is broken).
+    excess over the population target (negative: the rule is broken); ``new_urban_ha`` and
+    ``reclaimed_rural_ha`` are the two sides of the construction linkage (增减挂钩) in the district,
+    whether the rule is on or not.
     """
     layout = np.asarray(layout)
     n_districts = len(problem.districts)
@@ -106,11 +109,15 @@ def district_table(problem: Problem, layout: np.ndarray) -> pd.DataFrame:
     target = np.full(n_districts, np.nan)
     target[rules.district[housing]] = rules.lower[housing]
     margin = capacity - target
+    linkage = linkage_coefficients(problem.uses, problem.current, problem.area)
+    moved = np.zeros(problem.n_parcels) if linkage is None else linkage[np.arange(problem.n_parcels), layout]
     return pd.DataFrame({
         "district": problem.districts, "kind": np.where(problem.district_urban, "urban", "rural"),
         "residents": residents, "coverage": coverage,
         "service_ha": np.bincount(problem.district, weights=problem.area * (layout == problem.service),
                                   minlength=n_districts),
+        "new_urban_ha": np.bincount(problem.district, weights=np.maximum(moved, 0.0), minlength=n_districts),
+        "reclaimed_rural_ha": np.bincount(problem.district, weights=np.maximum(-moved, 0.0), minlength=n_districts),
         "capacity": capacity, "target": target, "margin": margin,
         "status": np.where(np.isnan(target), "", np.where(margin >= -1e-6 * np.maximum(1.0, target),
                                                           "ok", "short")),
