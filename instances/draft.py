@@ -18,7 +18,7 @@ import tomli_w
 
 from landalloc.instances.codes import CLASSIFICATIONS, SURVEY_LAND_USES, CodeTable
 from landalloc.instances.terrain import STEEP_DEGREES, steep_cropland
-from landalloc.models.scenario import NATURAL_SENSE, Population, Rules
+from landalloc.models.scenario import DEFAULT_OBJECTIVES, NATURAL_SENSE, Population, Rules
 
 GROWTH = 0.05
 """Share by which urban and total construction land may grow in the draft: a placeholder for the
@@ -110,7 +110,8 @@ def draft_scenario(parcels: gpd.GeoDataFrame, name: str, source: str, table: Cod
             f"density = {_inline(Population().density)}", ""]
     out += _districts(parcels, district_names)
     out += ["[service]", "radius_m = 3000.0  # REVIEW: catchment of public services (m)", "",
-            "[compactness]", 'uses = ["crop", "forest", "urban"]', "", _toml({"objectives": dict(NATURAL_SENSE)}), ""]
+            "[compactness]", 'uses = ["crop", "forest", "urban"]', "",
+            _toml({"objectives": {o: NATURAL_SENSE[o] for o in DEFAULT_OBJECTIVES}}), ""]
     return "\n".join(out)
 
 

@@ -26,7 +26,7 @@ from scipy.spatial import cKDTree
 from landalloc.models.errors import InputError
 from landalloc.models.files import atomic_folder
 from landalloc.models.landuse import DEFAULT_LAND_USES
-from landalloc.models.scenario import NATURAL_SENSE, Rules, parse_scenario
+from landalloc.models.scenario import DEFAULT_OBJECTIVES, NATURAL_SENSE, Rules, parse_scenario
 
 CRS = "EPSG:32649"
 """WGS 84 / UTM zone 49N: metres, and the zone that covers Ordos."""
@@ -387,7 +387,7 @@ class _Land:
             "districts": districts,
             "service": {"radius_m": 3000.0},
             "compactness": {"uses": ["crop", "forest", "urban"]},
-            "objectives": dict(NATURAL_SENSE),
+            "objectives": {o: NATURAL_SENSE[o] for o in DEFAULT_OBJECTIVES},
         }
 
 

@@ -39,7 +39,7 @@ CHUNK_ELEMENTS = 1_000_000
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Objectives (P×5, columns :data:`OBJECTIVES`) and constraint slacks (P×C) of P layouts.
+    """Objectives (P×6, columns :data:`OBJECTIVES`) and constraint slacks (P×C) of P layouts.
 
     ``slack >= 0`` means the constraint holds with that much room; a negative slack is a
     violation of that size, in the constraint's own unit (ha, persons).
@@ -232,6 +232,11 @@ class _Rows:
         self.problem, self.use = problem, use
 
     @cached_property
+    def coverage(self) -> np.ndarray:
+        """Each district's covered share of residents (equity and the urban–rural gap share it)."""
+        return coverage_by_district(self.problem, self.use)
+
+    @cached_property
     def flat(self) -> np.ndarray:
         """Flat (parcel, use) positions, for terms that need a gather."""
         return self.classes.row_start[None, :] + self.use
@@ -388,11 +393,41 @@ def equity(problem: Problem, rows: _Rows) -> np.ndarray:
     land; ``cov_D = sum_{d in D} p_d z_d / sum_{d in D} p_d``; equity = ``min_D cov_D`` over
     districts with residents (0 when nobody lives in the county or there is no service use).
     """
-    coverage = coverage_by_district(problem, rows.use)
+    coverage = rows.coverage
     inhabited = ~np.isnan(coverage[0]) if len(coverage) else np.zeros(0, bool)
     if not inhabited.any():
         return np.zeros(len(rows.use))
     return coverage[:, inhabited].min(axis=1)
+
+
+def urban_rural_gap(problem: Problem, rows: _Rows) -> np.ndarray:
+    """The urban–rural gap in public service (min): the covered share of the residents of urban
+    districts minus that of rural districts' residents.
+
+    ``gap = sum_{d in urban} p_d z_d / P_urban - sum_{d in rural} p_d z_d / P_rural`` over demand
+    points d (``z_d`` as in :func:`equity`), linear in the coverage; 0 when either kind of district
+    has no residents. Negative when the countryside is better served than the towns.
+    """
+    weight = gap_weights(problem)
+    if weight is None:
+        return np.zeros(len(rows.use))
+    return np.nan_to_num(rows.coverage) @ (weight * district_residents(problem))
+
+
+def gap_weights(problem: Problem) -> np.ndarray | None:
+    """Per district, the weight of one covered resident in the urban–rural gap: ``1/P_urban`` in
+    urban districts, ``-1/P_rural`` in rural ones; None when either kind has no residents."""
+    totals = district_residents(problem)
+    urban, rural = totals[problem.district_urban].sum(), totals[~problem.district_urban].sum()
+    if urban <= 0 or rural <= 0:
+        return None
+    return np.where(problem.district_urban, 1.0 / urban, -1.0 / rural)
+
+
+def district_residents(problem: Problem) -> np.ndarray:
+    """Residents of each district (the demand points' population)."""
+    return np.bincount(problem.district[problem.demand], weights=problem.residents[problem.demand],
+                       minlength=len(problem.districts))
 
 
 def coverage_by_district(problem: Problem, layouts: np.ndarray) -> np.ndarray:
@@ -404,7 +439,7 @@ def coverage_by_district(problem: Problem, layouts: np.ndarray) -> np.ndarray:
     pop = problem.residents[problem.demand]
     district = problem.district[problem.demand]
     n_districts = len(problem.districts)
-    total = np.bincount(district, weights=pop, minlength=n_districts)
+    total = district_residents(problem)
     out = np.where(total > 0, 0.0, np.nan)[None, :].repeat(len(layouts), axis=0)
     if problem.service < 0 or len(problem.demand) == 0:
         return out
@@ -467,7 +502,7 @@ def area_rules(problem: Problem, rows: _Rows) -> np.ndarray:
 
 
 OBJECTIVE_FUNCTIONS = {"efficiency": efficiency, "equity": equity, "ecology": ecology,
-                       "compactness": compactness, "change": change}
+                       "compactness": compactness, "change": change, "urban_rural_gap": urban_rural_gap}
 
 
 def area_by_use(problem: Problem, layouts: np.ndarray) -> np.ndarray:

@@ -37,7 +37,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from landalloc.models.errors import InfeasibleError, first_ids
-from landalloc.models.evaluation import TOLERANCE
+from landalloc.models.evaluation import TOLERANCE, gap_weights
 from landalloc.models.problem import Problem
 from landalloc.models.rules import QuotaRule, Side
 from landalloc.models.scenario import OBJECTIVES
@@ -447,6 +447,12 @@ def _no_spread(p: Problem, name: str) -> str:
             return unserved
         if p.locked[np.unique(p.catchment.indices)].all():
             return "every parcel within reach of residents is locked"
+        return ""
+    if name == "urban_rural_gap":
+        if p.service < 0:
+            return "the classification has no 'service' use"
+        if gap_weights(p) is None:
+            return "residents live only in urban districts or only in rural ones ([districts.<id>] kind)"
         return ""
     if name == "compactness":
         if len(p.edges) == 0:

@@ -18,15 +18,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from landalloc.models.errors import InputError
 from landalloc.models.landuse import DEFAULT_LAND_USES, LandUse
 
-OBJECTIVES: tuple[str, ...] = ("efficiency", "equity", "ecology", "compactness", "change")
+OBJECTIVES: tuple[str, ...] = ("efficiency", "equity", "ecology", "compactness", "change", "urban_rural_gap")
 """Every objective the model knows, in the order ``evaluate`` returns them."""
+DEFAULT_OBJECTIVES: tuple[str, ...] = OBJECTIVES[:5]
+"""The objectives of a scenario without ``[objectives]`` (the urban–rural gap is asked for by name)."""
 
 NATURAL_SENSE: dict[str, str] = {
     "efficiency": "max", "equity": "max", "ecology": "max", "compactness": "max", "change": "min",
+    "urban_rural_gap": "min",
 }
 UNITS: dict[str, str] = {
     "efficiency": "10^4 CNY/yr", "equity": "share of residents", "ecology": "10^4 CNY/yr",
-    "compactness": "km of shared edge", "change": "ha",
+    "compactness": "km of shared edge", "change": "ha", "urban_rural_gap": "share of residents",
 }
 """Unit of each objective by default, as tables and chart axes print it; a scenario's ``[units]``
 names the money unit of its own benefit and esv coefficients (:meth:`Scenario.objective_units`)."""
@@ -138,7 +141,7 @@ class Scenario(_Strict):
     linkage: Linkage = Field(default_factory=Linkage)
     service: Service = Field(default_factory=Service)
     compactness: Compactness = Field(default_factory=Compactness)
-    objectives: dict[str, Sense] = Field(default_factory=lambda: dict(NATURAL_SENSE))
+    objectives: dict[str, Sense] = Field(default_factory=lambda: {o: NATURAL_SENSE[o] for o in DEFAULT_OBJECTIVES})
     units: Units = Field(default_factory=Units)
 
     @property

@@ -46,6 +46,11 @@ def reference_evaluate(parcels, scenario: Scenario, layout: list[str]) -> tuple[
         got, total = coverage.get(r.district, [0.0, 0.0])
         coverage[r.district] = [got + (r.pop if covered else 0.0), total + r.pop]
     objectives["equity"] = min((g / t for g, t in coverage.values()), default=0.0) if "service" in uses else 0.0
+    kinds = {d: scenario.districts[d].kind if d in scenario.districts else "rural" for d in coverage}
+    got = {k: sum(g for d, (g, _) in coverage.items() if kinds[d] == k) for k in ("urban", "rural")}
+    total = {k: sum(t for d, (_, t) in coverage.items() if kinds[d] == k) for k in ("urban", "rural")}
+    both = "service" in uses and total["urban"] > 0 and total["rural"] > 0
+    objectives["urban_rural_gap"] = got["urban"] / total["urban"] - got["rural"] / total["rural"] if both else 0.0
 
     slack: dict[str, float] = {}
     conversion = {src: set(dst) | {src} for src, dst in scenario.conversion.items()}

@@ -15,7 +15,7 @@ from landalloc.instances.synthetic import generate_county
 from landalloc.models import InputError, evaluate, parse_scenario
 from landalloc.models.compile import compile_problem
 from landalloc.models.parcels import validate_parcels
-from landalloc.models.scenario import OBJECTIVES
+from landalloc.models.scenario import DEFAULT_OBJECTIVES, OBJECTIVES
 from landalloc.optimizer import nsga
 from landalloc.optimizer.front import nondominated
 from landalloc.optimizer.nsga import explorer as explore_module
@@ -288,7 +288,7 @@ def test_ctrl_c_returns_the_front_so_far(county, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("objectives", [("efficiency", "ecology"), ("efficiency", "equity", "ecology"),
-                                        OBJECTIVES])
+                                        DEFAULT_OBJECTIVES])
 def test_tiny_front_is_the_exhaustive_front(tiny_problem, objectives):
     exact, _ = _exact_front(tiny_problem, objectives)
     generations = 30 if len(objectives) <= 3 else 60  # the 5-objective front has 33 points

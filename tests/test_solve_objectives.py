@@ -11,6 +11,7 @@ import pytest
 import landalloc
 from landalloc.instances import bundled
 from landalloc.models import OBJECTIVES, NATURAL_SENSE, Instance, evaluate
+from landalloc.models.scenario import DEFAULT_OBJECTIVES
 from tests.test_cli import run
 from tests.test_nsga import _all_layouts
 from tests.test_solve_cli import _check_result
@@ -53,14 +54,14 @@ def test_scenario_five_objectives_by_weighted_sums(tmp_path, feasible_values):
     done = run("solve", TINY, "--points", "15", "--out", str(tmp_path / "five"))   # the scenario's own five
     assert done.returncode == 0, done.stderr
     assert "note:" in done.stdout and "weighted sums over 15 weight vectors" in done.stdout
-    _check_result(tmp_path / "five", list(OBJECTIVES))
+    _check_result(tmp_path / "five", list(DEFAULT_OBJECTIVES))
     run_json = json.loads((tmp_path / "five" / "run.json").read_text())
     assert run_json["settings"]["method"] == "weighted" and run_json["settings"]["points"] == 3
     # a weighted sum with some zero weights promises weak Pareto optimality: no feasible layout is
     # better in every objective (by more than the MIP gap)
-    sign = np.array([1.0 if NATURAL_SENSE[o] == "max" else -1.0 for o in OBJECTIVES])
-    g = feasible_values * sign
-    front = pd.read_csv(tmp_path / "five" / "front.csv")[list(OBJECTIVES)].to_numpy() * sign
+    sign = np.array([1.0 if NATURAL_SENSE[o] == "max" else -1.0 for o in DEFAULT_OBJECTIVES])
+    g = feasible_values[:, [OBJECTIVES.index(o) for o in DEFAULT_OBJECTIVES]] * sign
+    front = pd.read_csv(tmp_path / "five" / "front.csv")[list(DEFAULT_OBJECTIVES)].to_numpy() * sign
     scale = np.maximum(1.0, np.abs(g).max(axis=0))
     for point in front:
         better = (g > point + 1e-3 * scale).all(axis=1)

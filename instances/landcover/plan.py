@@ -19,7 +19,7 @@ from scipy.spatial import cKDTree
 
 from landalloc.instances.landcover.classes import CODES, LAND_USES
 from landalloc.instances.landcover.derive import USE
-from landalloc.models.scenario import NATURAL_SENSE
+from landalloc.models.scenario import DEFAULT_OBJECTIVES, NATURAL_SENSE
 
 GROUP = np.array([u.group for u in LAND_USES])
 DEVELOPABLE = [USE["grass"], USE["barren"], USE["forest"]]
@@ -267,5 +267,5 @@ def scenario(name: str, description: str, plan: Plan, district_ids: list[str], k
         "districts": districts,
         "service": {"radius_m": float(round(radius_m, -2))},
         "compactness": {"uses": ["crop", "forest", "urban"]},
-        "objectives": dict(NATURAL_SENSE),
+        "objectives": {o: NATURAL_SENSE[o] for o in DEFAULT_OBJECTIVES},
     }

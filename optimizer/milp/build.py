@@ -14,6 +14,7 @@ import scipy.sparse as sp
 
 from landalloc.models import Problem
 from landalloc.models.errors import InputError
+from landalloc.models.evaluation import gap_weights
 from landalloc.models.scenario import NATURAL_SENSE, OBJECTIVES
 from landalloc.optimizer.milp.formulation import INF, Formulation, Objective, RowGroup
 
@@ -175,7 +176,13 @@ class _Builder:
             if name in self.senses:
                 values, constant = self.linear(getattr(problem, name))
                 self.objective(name, x_cols, values, constant)
-        z_demand = self.equity() if "equity" in self.senses else np.zeros(0, np.int64)
+        z_demand = np.zeros(0, np.int64)
+        if "equity" in self.senses or "urban_rural_gap" in self.senses:
+            z_demand, covered = self.coverage()
+            if "equity" in self.senses:
+                self.equity(z_demand, covered)
+            if "urban_rural_gap" in self.senses:
+                self.urban_rural_gap(z_demand, covered)
         y_edge, y_use = self.compactness() if "compactness" in self.senses else (np.zeros(0, np.int64),) * 2
         elastic = self.elastic_columns() if self.elastic else np.zeros((0, 3), np.int64)
         objectives = self.finish_objectives()
@@ -232,28 +239,44 @@ class _Builder:
                                   relaxable=True)
             self.rule_of_row.update(zip(range(start, start + len(own)), own.tolist()))
 
-    def equity(self) -> np.ndarray:
-        """Coverage ``z`` of undecided demand points and the max-min share ``t``."""
+    def coverage(self) -> tuple[np.ndarray, np.ndarray]:
+        """Coverage ``z`` (at most 1 where some free parcel in reach is service land) of the demand
+        points neither covered by locked service land nor out of reach of any: those points, and
+        which demand points the locked parcels cover."""
         problem = self.problem
         if problem.service < 0 or len(problem.demand) == 0:
-            self.objective("equity", np.zeros(0), np.zeros(0), 0.0)
-            return np.zeros(0, np.int64)
-        service = problem.service
+            self.add_columns("z", 0, 0.0, 1.0)
+            return np.zeros(0, np.int64), np.zeros(len(problem.demand), bool)
         catchment = problem.catchment.astype(np.float64)
-        locked_service = (self.fixed == service).astype(np.float64)
-        free_service = self.col_of[:, service] >= 0
-        covered = (catchment @ locked_service) > 0
+        free_service = self.col_of[:, problem.service] >= 0
+        covered = (catchment @ (self.fixed == problem.service).astype(np.float64)) > 0
         reachable = (catchment @ free_service.astype(np.float64)) > 0
         z_demand = np.flatnonzero(~covered & reachable)
         z0 = self.add_columns("z", len(z_demand), 0.0, 1.0)
-        sub = catchment[z_demand][:, np.flatnonzero(free_service)].tocoo()
-        x_cols = self.col_of[np.flatnonzero(free_service), service]
+        sub, x_cols = self._reach_of(z_demand)
         rows = np.concatenate([np.arange(len(z_demand)), sub.row])
         cols = np.concatenate([z0 + np.arange(len(z_demand)), x_cols[sub.col]])
         vals = np.concatenate([np.ones(len(z_demand)), -np.ones(sub.nnz)])
         self.add_rows("coverage", "service coverage", "share", rows, cols, vals,
                       np.full(len(z_demand), -INF), np.zeros(len(z_demand)))
+        return z_demand, covered
 
+    def _reach_of(self, demand: np.ndarray) -> tuple[sp.coo_matrix, np.ndarray]:
+        """The free parcels in reach of the given demand points (COO over them) and their service x columns."""
+        problem = self.problem
+        free = np.flatnonzero(self.col_of[:, problem.service] >= 0)
+        return problem.catchment[demand][:, free].tocoo(), self.col_of[free, problem.service]
+
+    def equity(self, z_demand: np.ndarray, covered: np.ndarray) -> None:
+        """The max-min share ``t`` over the districts' coverage."""
+        problem = self.problem
+        if problem.service < 0 or len(problem.demand) == 0:
+            self.objective("equity", np.zeros(0), np.zeros(0), 0.0)
+            return
+        z0 = self.blocks["z"].start
+        catchment = problem.catchment.astype(np.float64)
+        free_service = self.col_of[:, problem.service] >= 0
+        x_cols = self.col_of[np.flatnonzero(free_service), problem.service]
         pop = problem.residents[problem.demand]
         district = problem.district[problem.demand]
         total = np.bincount(district, pop, minlength=len(problem.districts))
@@ -272,7 +295,27 @@ class _Builder:
         locked_reach = np.bincount(district, covered, minlength=len(problem.districts)) > 0
         self.reach(catchment[:, np.flatnonzero(free_service)], district, inhabited[~locked_reach[inhabited]],
                    x_cols, t)
-        return z_demand
+
+    def urban_rural_gap(self, z_demand: np.ndarray, covered: np.ndarray) -> None:
+        """The gap ``sum_urban p_d z_d / P_urban - sum_rural p_d z_d / P_rural``, with ``z_d`` held
+        to the coverage from below (``z_d >= x_j,service`` for each free j in reach) on the side
+        the objective would push down: urban points when the gap is minimised, rural ones when
+        maximised. From above, ``coverage`` rows already hold every ``z``."""
+        problem = self.problem
+        weight = gap_weights(problem) if problem.service >= 0 else None
+        if weight is None:
+            self.objective("urban_rural_gap", np.zeros(0), np.zeros(0), 0.0)
+            return
+        coef = problem.residents[problem.demand] * weight[problem.district[problem.demand]]
+        z0 = self.blocks["z"].start
+        self.objective("urban_rural_gap", z0 + np.arange(len(z_demand)), coef[z_demand], float(coef[covered].sum()))
+        pushed_down = coef[z_demand] > 0 if self.senses["urban_rural_gap"] == "min" else coef[z_demand] < 0
+        held = np.flatnonzero(pushed_down)
+        sub, x_cols = self._reach_of(z_demand[held])
+        each = np.arange(sub.nnz)
+        self.add_rows("coverage_from_below", "service coverage (from below)", "share", np.r_[each, each],
+                      np.r_[z0 + held[sub.row], x_cols[sub.col]], np.r_[np.ones(sub.nnz), -np.ones(sub.nnz)],
+                      np.zeros(sub.nnz), np.full(sub.nnz, INF))
 
     def reach(self, catchment: sp.csr_matrix, district: np.ndarray, unreached: np.ndarray,
               x_cols: np.ndarray, t: int) -> None:

@@ -25,7 +25,7 @@ def solve(problem: Problem, objective: str = "efficiency", time_limit: float | N
     Parameters
     ----------
     problem : the compiled problem (:meth:`landalloc.models.Instance.compile`).
-    objective : one of ``efficiency, equity, ecology, compactness, change``, in the scenario's
+    objective : one of ``efficiency, equity, ecology, compactness, change, urban_rural_gap``, in the scenario's
         sense (else its natural sense).
     time_limit : seconds for the whole solve, building the model included, None for no limit;
         on expiry the best layout so far is returned with status ``"time_limit"`` and its gap.

@@ -64,8 +64,8 @@ def explore(problem: Problem, objectives: list[str] | tuple[str, ...], pop_size:
     Parameters
     ----------
     problem : the compiled problem (:meth:`landalloc.models.Instance.compile`).
-    objectives : 1 to 5 names among efficiency, equity, ecology, compactness, change; senses are
-        the scenario's (else the natural ones).
+    objectives : 1 to 6 names among efficiency, equity, ecology, compactness, change,
+        urban_rural_gap; senses are the scenario's (else the natural ones).
     pop_size : population size.
     generations : stop after this many generations (counted from the initial population, across
         resumes).

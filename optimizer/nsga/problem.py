@@ -15,7 +15,7 @@ from pymoo.core.problem import Problem as PymooProblem
 
 from landalloc.models import Problem, evaluate
 from landalloc.models.errors import InputError
-from landalloc.models.evaluation import TOLERANCE, constraint_names
+from landalloc.models.evaluation import TOLERANCE, constraint_names, gap_weights
 from landalloc.models.scenario import OBJECTIVES
 from landalloc.optimizer.nsga.genome import Genome
 from landalloc.optimizer.nsga.ledger import Ledger
@@ -77,7 +77,8 @@ def objective_values(genome: Genome, objectives: tuple[str, ...], senses: tuple[
 
     Linear objectives give their own coefficients; equity gives, for the service use, the
     district shares of residents the parcel would cover (a proxy: overlaps and the min over
-    districts are left to evaluation); compactness has no per-parcel value (zeros).
+    districts are left to evaluation), the urban–rural gap the weighted residents it would cover;
+    compactness has no per-parcel value (zeros).
     """
     p = genome.problem
     out = np.zeros((genome.n_genes, p.n_uses, len(objectives)), np.float32)
@@ -90,6 +91,10 @@ def objective_values(genome: Genome, objectives: tuple[str, ...], senses: tuple[
             share = pop / np.maximum(total[p.district[p.demand]], 1e-12)
             value = np.zeros((genome.n_genes, p.n_uses))
             value[:, p.service] = p.catchment_by_parcel[genome.free] @ share
+        elif name == "urban_rural_gap" and p.service >= 0 and (weight := gap_weights(p)) is not None:
+            value = np.zeros((genome.n_genes, p.n_uses))   # the residents a parcel would cover, signed
+            value[:, p.service] = p.catchment_by_parcel[genome.free] @ (p.residents[p.demand] *
+                                                                        weight[p.district[p.demand]])
         else:
             continue
         value = value if sense == "max" else -value

@@ -37,7 +37,7 @@ def format_value(objective: str, value: float) -> str:
     """An objective value as a planner reads it: shares in %, areas and money with separators."""
     if value != value:  # NaN
         return ""
-    if objective == "equity":
+    if objective in ("equity", "urban_rural_gap"):
         return f"{value:.1%}"
     return f"{value:,.1f}" if abs(value) < 1e5 else f"{value:,.0f}"
 
