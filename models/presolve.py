@@ -35,6 +35,7 @@ from typing import Callable, Literal
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from scipy.spatial import cKDTree
 
 from landalloc.models.errors import InfeasibleError, first_ids
 from landalloc.models.evaluation import TOLERANCE, gap_weights
@@ -467,8 +468,6 @@ def _unserved(p: Problem) -> str:
     """Why equity is 0 in every layout when some inhabited district can never be served (equity is
     the least-served district's share), naming each with the distance from its residents to the
     nearest parcel that may become public-service land; "" when every district can be served."""
-    from scipy.spatial import cKDTree
-
     may_serve = p.allowed[:, p.service]
     reached = np.asarray(p.catchment @ may_serve.astype(np.float64)).ravel() > 0
     home = p.district[p.demand]

@@ -14,7 +14,7 @@ import scipy.sparse as sp
 
 from landalloc.models import Problem
 from landalloc.models.errors import InputError
-from landalloc.models.evaluation import gap_weights
+from landalloc.models.evaluation import district_residents, gap_weights
 from landalloc.models.scenario import NATURAL_SENSE, OBJECTIVES
 from landalloc.optimizer.milp.formulation import INF, Formulation, Objective, RowGroup
 
@@ -279,7 +279,7 @@ class _Builder:
         x_cols = self.col_of[np.flatnonzero(free_service), problem.service]
         pop = problem.residents[problem.demand]
         district = problem.district[problem.demand]
-        total = np.bincount(district, pop, minlength=len(problem.districts))
+        total = district_residents(problem)
         inhabited = np.flatnonzero(total > 0)
         row_of = np.full(len(problem.districts), -1)
         row_of[inhabited] = np.arange(len(inhabited))

@@ -15,7 +15,7 @@ from pymoo.core.problem import Problem as PymooProblem
 
 from landalloc.models import Problem, evaluate
 from landalloc.models.errors import InputError
-from landalloc.models.evaluation import TOLERANCE, constraint_names, gap_weights
+from landalloc.models.evaluation import TOLERANCE, constraint_names, district_residents, gap_weights
 from landalloc.models.scenario import OBJECTIVES
 from landalloc.optimizer.nsga.genome import Genome
 from landalloc.optimizer.nsga.ledger import Ledger
@@ -87,7 +87,7 @@ def objective_values(genome: Genome, objectives: tuple[str, ...], senses: tuple[
             value = np.asarray(getattr(p, name)[genome.free], float)
         elif name == "equity" and p.service >= 0 and len(p.demand):
             pop = p.residents[p.demand]
-            total = np.bincount(p.district[p.demand], weights=pop, minlength=len(p.districts))
+            total = district_residents(p)
             share = pop / np.maximum(total[p.district[p.demand]], 1e-12)
             value = np.zeros((genome.n_genes, p.n_uses))
             value[:, p.service] = p.catchment_by_parcel[genome.free] @ share
