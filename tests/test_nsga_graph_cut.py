@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from landalloc.models import evaluate
@@ -36,6 +36,7 @@ def _feasible_parents(land, rng, rows=6):
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), pair=st.sampled_from(PAIRS))
+@example(seed=224140, pair=("efficiency", "equity"))   # the repair alone leaves quota_min[grass] broken
 def test_offspring_keep_every_rule_after_the_repair(seed, pair):
     problem = random_county(seed).compile()
     land = _land(problem, pair)

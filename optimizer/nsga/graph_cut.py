@@ -27,7 +27,9 @@ whole front) and re-labels the layout in two steps:
    each round expands from the step-1 layout, and the least-violating labelling is kept.
 
 The result goes through the NSGA-II repair (:meth:`~landalloc.optimizer.nsga.moves.Moves.repair`),
-which restores the rules, and then through ``evaluate`` like every offspring.
+which restores the rules, and then through ``evaluate`` like every offspring. The repair is greedy and
+may fall short on a tight county; a layout it leaves further from feasible than it was before the move
+is handed back unmoved, so the move never costs a feasible parent its feasibility.
 """
 
 from __future__ import annotations
@@ -72,11 +74,14 @@ class GraphCutMutation(Mutation):
 
 
 def graph_cut_move(problem, genes: np.ndarray, weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Genes (rows × n_genes) re-labelled towards the weights ``weights`` (rows × M) and repaired."""
-    energy = Energy(problem)
+    """Genes (rows × n_genes) re-labelled towards the weights ``weights`` (rows × M) and repaired;
+    rows the repair leaves more violated than they came are returned as they came."""
+    energy, led = Energy(problem), problem.ledger
     placed = energy.place_service(genes, weights)
-    moved = energy.relabel(placed, weights)
-    return problem.moves.repair(moved, weights, rng, rounds=REPAIR_ROUNDS)
+    moved = problem.moves.repair(energy.relabel(placed, weights), weights, rng, rounds=REPAIR_ROUNDS)
+    worse = led.violation(led.slack(moved)).sum(axis=1) > led.violation(led.slack(genes)).sum(axis=1)
+    moved[worse] = genes[worse]
+    return moved
 
 
 class Energy:
